@@ -1,0 +1,50 @@
+"""Command line: ``audience demo-data`` writes the embedded demo business's raw files."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from audience.demo.generator import DEFAULT_CUSTOMERS, DEFAULT_SEED, generate
+
+
+def _default_data_dir() -> Path:
+    return Path(os.environ.get("AUDIENCE_DATA_DIR", "data/demo"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="audience", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo = commands.add_parser(
+        "demo-data",
+        help="generate the demo raw data (and its ground truth in a sibling folder)",
+    )
+    demo.add_argument(
+        "--customers", type=int, default=DEFAULT_CUSTOMERS,
+        help=f"number of customers (default {DEFAULT_CUSTOMERS:,}; 1,000,000 is benchmark size)",
+    )
+    demo.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed")
+    demo.add_argument(
+        "--out", type=Path, default=None,
+        help="folder for the raw files (default: $AUDIENCE_DATA_DIR or data/demo)",
+    )
+    demo.add_argument(
+        "--truth", type=Path, default=None,
+        help="folder for the ground truth (default: <out>_truth beside the raw folder)",
+    )
+    args = parser.parse_args(argv)
+
+    if args.command == "demo-data":
+        out = args.out or _default_data_dir()
+        truth_dir = args.truth or out.with_name(out.name + "_truth")
+        if args.customers < 1:
+            parser.error(f"--customers must be at least 1, got {args.customers}")
+        print(f"generating demo data: {args.customers:,} customers, seed {args.seed} -> {out}")
+        generate(out, truth_dir, customers=args.customers, seed=args.seed)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

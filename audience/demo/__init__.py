@@ -1,0 +1,1 @@
+"""The embedded demo business: a deterministic generator of raw data with planted ground truth."""
