@@ -32,7 +32,8 @@ def _keep(row: dict) -> None:  # an exact duplicate
     return None
 
 
-# Per raw table: the kinds of damage planted, named by the rejection reason staging should give.
+# Per raw table: the kinds of damage planted, named by the rejection reason staging should give
+# (a suffix after the reason, like "_zero", names a second way to earn the same reason).
 DAMAGES: dict[str, dict[str, Damage]] = {
     "customers": {
         "missing_customer_id": _set("customer_id", ""),
@@ -46,7 +47,7 @@ DAMAGES: dict[str, dict[str, Damage]] = {
         "missing_customer_id": _set("customer_id", None),
         "duplicate_order_line_id": _keep,
         "nonpositive_line_amount": _set("line_amount", -12.5),
-        "zero_line_amount": _set("line_amount", 0.0),
+        "nonpositive_line_amount_zero": _set("line_amount", 0.0),
         "future_ordered_at": _set("ordered_at", FUTURE_US),
         "ordered_at_before_floor": _set("ordered_at", BEFORE_FLOOR_US),
         "unknown_customer": _set("customer_id", "C9999999"),
@@ -71,7 +72,7 @@ DAMAGES: dict[str, dict[str, Damage]] = {
         "missing_lead_id": _set("lead_id", ""),
         "duplicate_lead_id": _keep,
         "unparseable_created_at": _set("created_at", "yesterday"),
-        "unparseable_company_size": _set("company_size", "50-200"),
+        "unparseable_converted_at": _set("converted_at", "soon"),
         "future_created_at": _set("created_at", FUTURE),
         "converted_before_created": _set("converted_at", "2023-01-15 09:00:00"),
     },

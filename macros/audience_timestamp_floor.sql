@@ -1,0 +1,4 @@
+{#- Earliest valid timestamp: earlier ones are rejected in staging (var audience__min_valid_date). -#}
+{% macro audience_timestamp_floor() -%}
+    cast('{{ var("audience__min_valid_date") }}' as timestamp)
+{%- endmacro %}

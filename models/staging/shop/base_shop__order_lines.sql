@@ -1,0 +1,87 @@
+{{ config(materialized="table") }}
+
+-- Every raw order line, parsed, with the reason it is rejected (NULL when it is staged).
+with
+
+source as (
+    select * from {{ source('shop', 'order_lines') }}
+),
+
+customers as (
+    select customer_id from {{ ref('stg_shop__customers') }}
+),
+
+checked as (
+    select
+        source.*,
+        case
+            when {{ text_value('order_line_id') }} is null then 'missing_order_line_id'
+            when {{ text_value('order_id') }} is null then 'missing_order_id'
+            when {{ text_value('source.customer_id') }} is null then 'missing_customer_id'
+            {{- timestamp_rejections('ordered_at', 'try_cast(ordered_at as timestamp)', 'ordered_at') }}
+            when line_amount is null then 'missing_line_amount'
+            when try_cast(line_amount as decimal(18, 2)) is null then 'unparseable_line_amount'
+            when try_cast(line_amount as decimal(18, 2)) <= 0 then 'nonpositive_line_amount'
+            when coalesce(lower({{ text_value('status') }}), 'completed') not in ('completed', 'refunded')
+                then 'unknown_status'
+            when customers.customer_id is null then 'unknown_customer'
+        end as invalid_reason
+    from source
+    left join customers
+        on {{ text_value('source.customer_id') }} = customers.customer_id
+),
+
+parsed as (
+    select
+        {{ text_value('order_line_id') }} as order_line_id,
+        {{ text_value('order_id') }} as order_id,
+        {{ text_value('customer_id') }} as customer_id,
+        try_cast(ordered_at as timestamp) as ordered_at,
+        try_cast(line_amount as decimal(18, 2)) as line_amount,
+        lower({{ text_value('product_category') }}) as product_category,
+        -- Optional quantity: missing or unparseable counts as one unit.
+        coalesce(try_cast(quantity as integer), 1) as quantity,
+        coalesce(lower({{ text_value('status') }}), 'completed') as status,
+        invalid_reason,
+        case when invalid_reason is not null then {{ raw_record_json(
+            ['order_line_id', 'order_id', 'customer_id', 'ordered_at', 'line_amount',
+             'product_category', 'quantity', 'status']
+        ) }} end as raw_record
+    from checked
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by order_line_id, invalid_reason is null
+            order by ordered_at, order_id, customer_id, line_amount, product_category, quantity, status
+        ) as id_rank
+    from parsed
+),
+
+final as (
+    select
+        order_line_id,
+        order_id,
+        customer_id,
+        ordered_at,
+        line_amount,
+        product_category,
+        quantity,
+        status,
+        case
+            when invalid_reason is not null then invalid_reason
+            when id_rank > 1 then 'duplicate_order_line_id'
+        end as rejection_reason,
+        case
+            when invalid_reason is not null then raw_record
+            when id_rank > 1 then {{ raw_record_json(
+                ['order_line_id', 'order_id', 'customer_id', 'ordered_at', 'line_amount',
+                 'product_category', 'quantity', 'status']
+            ) }}
+        end as raw_record
+    from ranked
+)
+
+select * from final

@@ -1,0 +1,21 @@
+-- Staged customers: one row per valid customer id.
+with
+
+base as (
+    select * from {{ ref('base_shop__customers') }}
+),
+
+final as (
+    select
+        customer_id,
+        signup_at,
+        email,
+        country,
+        acquisition_channel,
+        birth_year,
+        gender
+    from base
+    where rejection_reason is null
+)
+
+select * from final
