@@ -1,0 +1,38 @@
+-- Point-in-time training rows for lead conversion: open leads (created in the var
+-- audience__lead_open_days before the cutoff, not converted before it) with their features as of
+-- each cutoff, and the label observed only after it.
+--   converted_30d: 1 if the lead converted in [cutoff, cutoff + 30 days), else 0; NULL when the
+--                  window is not complete before the as-of date.
+with
+
+cutoffs as (
+    select cutoff_date as as_of_date, days_observed_after_cutoff from {{ ref('int_snapshot_cutoffs') }}
+),
+
+features as (
+    {{ lead_features('cutoffs') }}
+),
+
+leads as (
+    -- Read for the label only: conversion times after the cutoff.
+    select lead_id, converted_at from {{ ref('stg_crm__leads') }}
+),
+
+final as (
+    select
+        features.* exclude (as_of_date, is_converted, converted_at),
+        features.as_of_date as cutoff_date,
+        case when cutoffs.days_observed_after_cutoff >= 30
+            then case when leads.converted_at >= features.as_of_date
+                    and leads.converted_at < {{ dbt.dateadd('day', 30, 'features.as_of_date') }}
+                then 1 else 0 end
+        end as converted_30d
+    from features
+    inner join cutoffs on features.as_of_date = cutoffs.as_of_date
+    inner join leads on features.lead_id = leads.lead_id
+    where
+        not features.is_converted
+        and features.days_since_created <= {{ var('audience__lead_open_days') }}
+)
+
+select * from final

@@ -1,0 +1,23 @@
+-- The single date all current features are computed "as of" (exclusive: data on or after it is
+-- not read). var audience__as_of_date pins it; by default it is the day after the last staged
+-- order (or the build date when there are no orders at all).
+with
+
+orders as (
+    select max(ordered_at) as last_ordered_at from {{ ref('stg_shop__order_lines') }}
+),
+
+final as (
+    select
+        {% if var('audience__as_of_date') -%}
+        cast('{{ var("audience__as_of_date") }}' as date)
+        {%- else -%}
+        coalesce(
+            cast({{ dbt.dateadd('day', 1, 'cast(last_ordered_at as date)') }} as date),
+            cast('{{ run_started_at.strftime("%Y-%m-%d") }}' as date)
+        )
+        {%- endif %} as as_of_date
+    from orders
+)
+
+select * from final

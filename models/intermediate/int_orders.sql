@@ -1,0 +1,49 @@
+{{ config(materialized="table") }}
+
+-- Order lines aggregated to orders once (counting distinct orders over lines is what dominates
+-- RFM cost otherwise). An order is a purchase unless it was refunded in full.
+{%- set categories = var('audience__product_categories') %}
+with
+
+order_lines as (
+    select * from {{ ref('stg_shop__order_lines') }}
+),
+
+aggregated as (
+    select
+        order_id,
+        min(customer_id) as customer_id,
+        min(ordered_at) as ordered_at,
+        count(*) as line_count,
+        sum(line_amount) as gross_amount,
+        sum(case when is_refunded then line_amount else 0 end) as refunded_amount,
+        {%- for category in categories %}
+        sum(case when not is_refunded and product_category = '{{ category }}' then line_amount else 0 end)
+            as net_amount_{{ category }},
+        {%- endfor %}
+        sum(case when not is_refunded and (product_category is null
+            or product_category not in {{ quoted_list(categories) }}) then line_amount else 0 end)
+            as net_amount_other
+    from order_lines
+    group by order_id
+),
+
+final as (
+    select
+        order_id,
+        customer_id,
+        ordered_at,
+        cast(ordered_at as date) as order_date,
+        line_count,
+        gross_amount,
+        refunded_amount,
+        gross_amount - refunded_amount as net_amount,
+        gross_amount - refunded_amount > 0 as is_purchase,
+        {%- for category in categories %}
+        net_amount_{{ category }},
+        {%- endfor %}
+        net_amount_other
+    from aggregated
+)
+
+select * from final
