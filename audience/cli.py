@@ -22,16 +22,22 @@ def main(argv: list[str] | None = None) -> int:
         help="generate the demo raw data (and its ground truth in a sibling folder)",
     )
     demo.add_argument(
-        "--customers", type=int, default=DEFAULT_CUSTOMERS,
+        "--customers",
+        type=int,
+        default=DEFAULT_CUSTOMERS,
         help=f"number of customers (default {DEFAULT_CUSTOMERS:,}; 1,000,000 is benchmark size)",
     )
     demo.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed")
     demo.add_argument(
-        "--out", type=Path, default=None,
+        "--out",
+        type=Path,
+        default=None,
         help="folder for the raw files (default: $AUDIENCE_DATA_DIR or data/demo)",
     )
     demo.add_argument(
-        "--truth", type=Path, default=None,
+        "--truth",
+        type=Path,
+        default=None,
         help="folder for the ground truth (default: <out>_truth beside the raw folder)",
     )
     args = parser.parse_args(argv)

@@ -4,13 +4,16 @@ with
 
 scores as (
     {% for r in range(1, 6) %}{% for f in range(1, 6) %}
-    select {{ r }} as r_score, {{ f }} as f_score
-    {{ "union all" if not (loop.last and r == 5) }}
+    {% if not (loop.first and r == 1) %}union all{% endif %}
+    select
+        {{ r }} as r_score,
+        {{ f }} as f_score
     {% endfor %}{% endfor %}
 ),
 
 segments as (
-    select * from {{ ref('rfm_segments') }} where r_score_min is not null
+    select * from {{ ref('rfm_segments') }}
+    where r_score_min is not null
 ),
 
 matches as (
@@ -21,8 +24,9 @@ matches as (
     from scores
     left join segments
         on scores.r_score between segments.r_score_min and segments.r_score_max
-        and scores.f_score between segments.f_score_min and segments.f_score_max
+            and scores.f_score between segments.f_score_min and segments.f_score_max
     group by scores.r_score, scores.f_score
 )
 
-select * from matches where segment_count <> 1
+select * from matches
+where segment_count <> 1

@@ -62,8 +62,9 @@ def simulate_block(seed: int, block: int, first_customer: int, n: int) -> Custom
     )
 
     exposures, exposure_latent = _campaign_exposures(rng, ids, kind, signup)
-    orders = _orders(rng, n, signup, order_rate, lapse_onset, per_kind("first_order_prob"),
-                     exposure_latent)
+    orders = _orders(
+        rng, n, signup, order_rate, lapse_onset, per_kind("first_order_prob"), exposure_latent
+    )
     order_lines = _order_lines(rng, ids, orders, order_value, category_pref, first_customer, signup)
     events = _events(rng, ids, kind, signup, lapse_onset, engagement_level, first_customer)
     customers = _customer_table(rng, ids, kind, signup)
@@ -133,7 +134,10 @@ def _orders(rng, n, signup, order_rate, lapse_onset, first_order_prob, exposures
     window = world.RESPONSE_WINDOW_DAYS
     up = x_lift > 0
     e_owner, e_t = poisson_times(
-        rng, order_rate[x_owner[up]] * x_lift[up], x_time[up], x_time[up] + window,
+        rng,
+        order_rate[x_owner[up]] * x_lift[up],
+        x_time[up],
+        x_time[up] + window,
         world.SEASONALITY_CUMULATIVE,
     )
     e_owner = x_owner[up][e_owner]
@@ -227,7 +231,10 @@ def _events(rng, ids, kind, signup, lapse_onset, engagement_level, first_custome
     owners, times, types = [], [], []
     for j, _ in enumerate(world.EVENT_TYPES):
         owner, t = poisson_times(
-            rng, engagement_level * rates[:, j], signup, float(world.N_DAYS),
+            rng,
+            engagement_level * rates[:, j],
+            signup,
+            float(world.N_DAYS),
             world.EVENT_SEASONALITY_CUMULATIVE,
         )
         keep = thin_by_engagement(rng, owner, t, lapse_onset)

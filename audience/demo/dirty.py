@@ -108,4 +108,3 @@ def _plain_schema(schema: pa.Schema) -> pa.Schema:
             for f in schema
         ]
     )
-

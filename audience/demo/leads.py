@@ -68,7 +68,9 @@ def simulate_leads(seed: int, block: int, first_lead: int, n: int) -> LeadBlock:
     converted = np.where(converted < world.N_DAYS, converted, np.inf)
 
     activities = _activities(rng, ids, created, interest, first_lead)
-    country = np.array(world.COUNTRIES)[rng.choice(len(world.COUNTRIES), n, p=world.COUNTRY_WEIGHTS)]
+    country = np.array(world.COUNTRIES)[
+        rng.choice(len(world.COUNTRIES), n, p=world.COUNTRY_WEIGHTS)
+    ]
     created_at = _as_text(to_timestamp_us(rng, created, reshape_hours=False))
     converted_at = np.where(
         np.isfinite(converted),
@@ -115,7 +117,9 @@ def _activities(rng, ids, created, interest, first_lead):
             "lead_id": pa.DictionaryArray.from_arrays(
                 pa.array(owner.astype(np.int32)), pa.array(ids)
             ),
-            "activity_at": pa.array(to_timestamp_us(rng, t, reshape_hours=False), pa.timestamp("us")),
+            "activity_at": pa.array(
+                to_timestamp_us(rng, t, reshape_hours=False), pa.timestamp("us")
+            ),
             "activity_type": pa.DictionaryArray.from_arrays(
                 pa.array(np.concatenate(types)), pa.array(list(world.ACTIVITY_TYPES))
             ),

@@ -40,7 +40,8 @@ def customer_truth_cutoffs(horizon: int) -> list[np.datetime64]:
         end = start + horizon
         clear = all(
             end <= world.day_index(date)
-            or start >= world.day_index(date)
+            or start
+            >= world.day_index(date)
             + world.CAMPAIGN_EXPOSURE_SPREAD_DAYS
             + world.RESPONSE_WINDOW_DAYS
             for _, date in world.CAMPAIGNS
@@ -141,7 +142,9 @@ def treatment_effects(latent: dict[str, np.ndarray], exposures: dict[str, np.nda
     width = world.RESPONSE_WINDOW_DAYS / steps
     t = start[:, None] + (np.arange(steps) + 0.5) * width
     season = world.SEASONALITY[np.minimum(t.astype(np.int64), world.N_DAYS - 1)]
-    level = np.exp(-np.maximum(t - latent["lapse_onset"][who][:, None], 0.0) / world.LAPSE_DECAY_DAYS)
+    level = np.exp(
+        -np.maximum(t - latent["lapse_onset"][who][:, None], 0.0) / world.LAPSE_DECAY_DAYS
+    )
     base = latent["order_rate"][who] * PURCHASE_RATE_FACTOR * (season * level).sum(axis=1) * width
     p_control = -np.expm1(-base)
     p_treated = -np.expm1(-base * (1.0 + exposures["lift"]))

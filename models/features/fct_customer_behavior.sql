@@ -17,7 +17,7 @@ final as (
     from behavior
     inner join rfm
         on behavior.customer_id = rfm.customer_id
-        and behavior.as_of_date = rfm.as_of_date
+            and behavior.as_of_date = rfm.as_of_date
 )
 
 select * from final

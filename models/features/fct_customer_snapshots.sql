@@ -8,7 +8,10 @@
 with
 
 cutoffs as (
-    select cutoff_date as as_of_date, days_observed_after_cutoff from {{ ref('int_snapshot_cutoffs') }}
+    select
+        cutoff_date as as_of_date,
+        days_observed_after_cutoff
+    from {{ ref('int_snapshot_cutoffs') }}
 ),
 
 rfm as (
@@ -24,7 +27,11 @@ behavior as (
 ),
 
 purchases as (
-    select customer_id, ordered_at from {{ ref('int_orders') }} where is_purchase
+    select
+        customer_id,
+        ordered_at
+    from {{ ref('int_orders') }}
+    where is_purchase
 ),
 
 future_purchases as (
@@ -32,14 +39,16 @@ future_purchases as (
     select
         scored.customer_id,
         scored.as_of_date,
-        cast(count(case when purchases.ordered_at < {{ dbt.dateadd('day', 30, 'scored.as_of_date') }} then 1 end)
-            as integer) as purchases_next_30d,
+        cast(
+            count(case when purchases.ordered_at < {{ dbt.dateadd('day', 30, 'scored.as_of_date') }} then 1 end)
+            as integer
+        ) as purchases_next_30d,
         cast(count(*) as integer) as purchases_next_90d
     from scored
     inner join purchases
         on scored.customer_id = purchases.customer_id
-        and purchases.ordered_at >= scored.as_of_date
-        and purchases.ordered_at < {{ dbt.dateadd('day', 90, 'scored.as_of_date') }}
+            and scored.as_of_date <= purchases.ordered_at
+            and purchases.ordered_at < {{ dbt.dateadd('day', 90, 'scored.as_of_date') }}
     group by scored.customer_id, scored.as_of_date
 ),
 
@@ -55,24 +64,26 @@ final as (
         scored.r_score,
         scored.f_score,
         scored.m_score,
-        behavior.* exclude (customer_id, as_of_date),
+        {%- for column in customer_behavior_columns() %}
+        behavior.{{ column }},
+        {%- endfor %}
         {{ category_share_columns('scored') }},
         coalesce(scored.recency_days <= {{ var('audience__churn_active_days') }}, false) as is_churn_eligible,
         case when cutoffs.days_observed_after_cutoff >= 30
-            then case when coalesce(future_purchases.purchases_next_30d, 0) > 0 then 1 else 0 end
+                then case when coalesce(future_purchases.purchases_next_30d, 0) > 0 then 1 else 0 end
         end as purchase_30d,
         case when cutoffs.days_observed_after_cutoff >= 90
                 and scored.recency_days <= {{ var('audience__churn_active_days') }}
-            then case when coalesce(future_purchases.purchases_next_90d, 0) = 0 then 1 else 0 end
+                then case when coalesce(future_purchases.purchases_next_90d, 0) = 0 then 1 else 0 end
         end as churn_90d
     from scored
     inner join cutoffs on scored.as_of_date = cutoffs.as_of_date
     inner join behavior
         on scored.customer_id = behavior.customer_id
-        and scored.as_of_date = behavior.as_of_date
+            and scored.as_of_date = behavior.as_of_date
     left join future_purchases
         on scored.customer_id = future_purchases.customer_id
-        and scored.as_of_date = future_purchases.as_of_date
+            and scored.as_of_date = future_purchases.as_of_date
 )
 
 select * from final

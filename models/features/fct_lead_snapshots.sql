@@ -6,7 +6,10 @@
 with
 
 cutoffs as (
-    select cutoff_date as as_of_date, days_observed_after_cutoff from {{ ref('int_snapshot_cutoffs') }}
+    select
+        cutoff_date as as_of_date,
+        days_observed_after_cutoff
+    from {{ ref('int_snapshot_cutoffs') }}
 ),
 
 features as (
@@ -15,17 +18,32 @@ features as (
 
 leads as (
     -- Read for the label only: conversion times after the cutoff.
-    select lead_id, converted_at from {{ ref('stg_crm__leads') }}
+    select
+        lead_id,
+        converted_at
+    from {{ ref('stg_crm__leads') }}
 ),
 
 final as (
     select
-        features.* exclude (as_of_date, is_converted, converted_at),
+        features.lead_id,
         features.as_of_date as cutoff_date,
-        case when cutoffs.days_observed_after_cutoff >= 30
-            then case when leads.converted_at >= features.as_of_date
-                    and leads.converted_at < {{ dbt.dateadd('day', 30, 'features.as_of_date') }}
-                then 1 else 0 end
+        features.created_at,
+        features.company_size,
+        features.industry,
+        features.country,
+        features.lead_source,
+        features.days_since_created,
+        {%- for column in lead_feature_columns() %}
+        features.{{ column }},
+        {%- endfor %}
+        case
+            when cutoffs.days_observed_after_cutoff < 30 then null
+            when
+                leads.converted_at >= features.as_of_date
+                and leads.converted_at < {{ dbt.dateadd('day', 30, 'features.as_of_date') }}
+                then 1
+            else 0
         end as converted_30d
     from features
     inner join cutoffs on features.as_of_date = cutoffs.as_of_date

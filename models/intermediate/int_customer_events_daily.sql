@@ -18,8 +18,10 @@ final as (
         cast(sum(case when event_type = '{{ event_type }}' then 1 else 0 end) as integer)
             as {{ event_type }}_events,
         {%- endfor %}
-        cast(sum(case when event_type in {{ quoted_list(var('audience__visit_event_types')) }} then 1 else 0 end)
-            as integer) as visit_events
+        cast(
+            sum(case when event_type in {{ quoted_list(var('audience__visit_event_types')) }} then 1 else 0 end)
+            as integer
+        ) as visit_events
     from events
     group by customer_id, cast(event_at as date)
 )

@@ -21,8 +21,12 @@ aggregated as (
         sum(case when not is_refunded and product_category = '{{ category }}' then line_amount else 0 end)
             as net_amount_{{ category }},
         {%- endfor %}
-        sum(case when not is_refunded and (product_category is null
-            or product_category not in {{ quoted_list(categories) }}) then line_amount else 0 end)
+        sum(case when not is_refunded and (
+                    product_category is null
+                    or product_category not in {{ quoted_list(categories) }}
+                ) then line_amount
+            else 0
+        end)
             as net_amount_other
     from order_lines
     group by order_id

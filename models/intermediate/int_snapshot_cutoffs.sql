@@ -10,7 +10,9 @@ as_of as (
 anchor as (
     select
         as_of_date,
-        cast({{ dbt.date_trunc('month', dbt.dateadd('day', -1, 'as_of_date')) }} as date) as latest_cutoff
+        cast(
+            {{ dbt.date_trunc('month', dbt.dateadd('day', -1, 'as_of_date')) }} as date
+        ) as latest_cutoff
     from as_of
 ),
 
@@ -30,7 +32,7 @@ final as (
         cutoff_date,
         snapshot_index,
         as_of_date,
-        {{ dbt.datediff('cutoff_date', 'as_of_date', 'day') }} as days_observed_after_cutoff
+        {{ dbt.datediff('cutoff_date', 'as_of_date', 'day') }} as days_observed_after_cutoff  -- noqa: LT05
     from cutoffs
 )
 

@@ -28,8 +28,8 @@ with
 
 unioned as (
     {% for _, table_name, _, _ in bases %}
+    {% if not loop.first %}union all{% endif %}
     select * from {{ table_name }}
-    {{ "union all" if not loop.last }}
     {% endfor %}
 ),
 
@@ -45,8 +45,10 @@ numbered as (
 
 final as (
     select
-        {{ dbt.hash("source_name || '|' || table_name || '|' || rejection_reason || '|' || raw_record || '|' || cast(occurrence as varchar)") }}
-            as rejected_row_id,
+        {{ dbt.hash(
+            "source_name || '|' || table_name || '|' || rejection_reason || '|' || raw_record"
+            ~ " || '|' || cast(occurrence as varchar)"
+        ) }} as rejected_row_id,
         source_name,
         table_name,
         record_id,

@@ -13,7 +13,9 @@ checked as (
         case
             when {{ text_value('lead_id') }} is null then 'missing_lead_id'
             {{- timestamp_rejections('created_at', 'try_cast(created_at as timestamp)', 'created_at') }}
-            {{- timestamp_rejections('converted_at', 'try_cast(converted_at as timestamp)', 'converted_at', required=false) }}
+            {{- timestamp_rejections(
+                'converted_at', 'try_cast(converted_at as timestamp)', 'converted_at', required=false
+            ) }}
             when try_cast(converted_at as timestamp) < try_cast(created_at as timestamp)
                 then 'converted_before_created'
         end as invalid_reason

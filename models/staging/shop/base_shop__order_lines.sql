@@ -19,9 +19,9 @@ checked as (
             when {{ text_value('order_id') }} is null then 'missing_order_id'
             when {{ text_value('source.customer_id') }} is null then 'missing_customer_id'
             {{- timestamp_rejections('ordered_at', 'try_cast(ordered_at as timestamp)', 'ordered_at') }}
-            when line_amount is null then 'missing_line_amount'
-            when try_cast(line_amount as decimal(18, 2)) is null then 'unparseable_line_amount'
-            when try_cast(line_amount as decimal(18, 2)) <= 0 then 'nonpositive_line_amount'
+            when source.line_amount is null then 'missing_line_amount'
+            when try_cast(source.line_amount as decimal(18, 2)) is null then 'unparseable_line_amount'
+            when try_cast(source.line_amount as decimal(18, 2)) <= 0 then 'nonpositive_line_amount'
             when coalesce(lower({{ text_value('status') }}), 'completed') not in ('completed', 'refunded')
                 then 'unknown_status'
             when customers.customer_id is null then 'unknown_customer'
