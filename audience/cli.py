@@ -1,4 +1,5 @@
-"""Command line: ``audience demo-data`` writes the embedded demo business's raw files."""
+"""Command line: ``audience demo-data`` writes the demo business's raw files; ``audience summary``
+reports what the last build produced."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ import os
 import sys
 from pathlib import Path
 
+import duckdb
+
 from audience.demo.generator import DEFAULT_CUSTOMERS, DEFAULT_SEED, generate
+from audience.summary import summarize
 
 
 def _default_data_dir() -> Path:
@@ -40,7 +44,24 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="folder for the ground truth (default: <out>_truth beside the raw folder)",
     )
+    summary = commands.add_parser("summary", help="report what the last build produced")
+    summary.add_argument(
+        "--warehouse",
+        type=Path,
+        default=None,
+        help="DuckDB file (default: $AUDIENCE_DUCKDB_PATH or warehouse/audience.duckdb)",
+    )
     args = parser.parse_args(argv)
+
+    if args.command == "summary":
+        warehouse = args.warehouse or Path(
+            os.environ.get("AUDIENCE_DUCKDB_PATH", "warehouse/audience.duckdb")
+        )
+        try:
+            print(summarize(warehouse))
+        except (FileNotFoundError, duckdb.Error) as error:
+            print(f"audience summary: {error}", file=sys.stderr)
+            return 1
 
     if args.command == "demo-data":
         out = args.out or _default_data_dir()

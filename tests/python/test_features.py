@@ -1,0 +1,199 @@
+"""Feature layer on the demo data: RFM equals an independent pandas computation, builds are
+reproducible, snapshots never read after their cutoff, and labels agree with the planted truth."""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import numpy as np
+from dbt_runner import build_ok
+
+from audience.reference.pandas_features import compute_features
+
+RFM_INTEGER_COLUMNS = ["recency_days", "frequency", "tenure_days", "r_score", "f_score", "m_score"]
+
+
+def test_rfm_matches_an_independent_pandas_computation(built, demo_data):
+    with built.connect() as con:
+        dbt_rfm = con.execute("select * from features.fct_customer_rfm").df()
+    pandas_rfm, _ = compute_features(demo_data)
+    merged = dbt_rfm.merge(pandas_rfm, on="customer_id", suffixes=("_dbt", "_pandas"))
+    assert len(merged) == len(dbt_rfm) == len(pandas_rfm) > 0
+    for column in RFM_INTEGER_COLUMNS:
+        left = merged[f"{column}_dbt"].astype("Float64")
+        right = merged[f"{column}_pandas"].astype("Float64")
+        assert left.isna().equals(right.isna()), column
+        assert (left.fillna(-1) == right.fillna(-1)).all(), column
+    for column in ["monetary", "average_order_value"]:
+        left = merged[f"{column}_dbt"].astype(float)
+        right = merged[f"{column}_pandas"].astype(float)
+        np.testing.assert_allclose(left.fillna(-1), right.fillna(-1), rtol=1e-9, err_msg=column)
+
+
+def test_behavior_matches_an_independent_pandas_computation(built, demo_data):
+    with built.connect() as con:
+        dbt_behavior = con.execute("select * from features.fct_customer_behavior").df()
+    _, pandas_behavior = compute_features(demo_data)
+    merged = dbt_behavior.merge(pandas_behavior, on="customer_id", suffixes=("_dbt", "_pandas"))
+    assert len(merged) == len(dbt_behavior) == len(pandas_behavior) > 0
+    compared = [c for c in pandas_behavior.columns if c not in ("customer_id", "as_of_date")]
+    assert "login_trend_slope" in compared and "category_share_home" in compared
+    for column in compared:
+        left, right = merged[f"{column}_dbt"], merged[f"{column}_pandas"]
+        if column == "top_category":
+            assert (left.fillna("") == right.fillna("")).all(), column
+        else:
+            np.testing.assert_allclose(
+                left.astype(float).fillna(-1),
+                right.astype(float).fillna(-1),
+                rtol=1e-9,
+                atol=1e-12,
+                err_msg=column,
+            )
+
+
+def _tables(con) -> list[str]:
+    return [
+        f"{schema}.{name}"
+        for schema, name in con.execute(
+            "select table_schema, table_name from information_schema.tables"
+            " where table_schema in ('staging', 'intermediate', 'features', 'seeds')"
+            " order by all"
+        ).fetchall()
+    ]
+
+
+def test_two_builds_give_identical_tables(built, demo_data, tmp_path):
+    second = build_ok(demo_data, tmp_path / "second")
+    con = duckdb.connect()
+    con.execute(f"attach '{built.warehouse}' as first (read_only)")
+    con.execute(f"attach '{second.warehouse}' as second (read_only)")
+    con.execute("use first")
+    tables = _tables(con)
+    assert "features.fct_customer_snapshots" in tables
+    for table in tables:
+        differing = con.execute(
+            f"select count(*) from ((select * from first.{table} except all"
+            f" select * from second.{table}) union all (select * from second.{table}"
+            f" except all select * from first.{table}))"
+        ).fetchone()[0]
+        assert differing == 0, f"{table} differs between two builds ({differing} rows)"
+
+
+def _truncate(demo_data, target, cutoff: str):
+    """A copy of the raw data as it would have looked at `cutoff`: nothing on or after it."""
+    target.mkdir()
+    con = duckdb.connect()
+    cut = f"timestamp '{cutoff}'"
+    parquet = {
+        "order_lines": "ordered_at",
+        "events": "event_at",
+        "campaign_exposures": "exposed_at",
+        "lead_activities": "activity_at",
+    }
+    for table, column in parquet.items():
+        con.execute(
+            f"copy (select * from '{demo_data}/{table}.parquet' where {column} < {cut})"
+            f" to '{target}/{table}.parquet' (format parquet)"
+        )
+    # CRM exports: keep unparseable rows (still rejected), drop rows created on or after the cutoff,
+    # and forget conversions that had not happened yet.
+    con.execute(
+        f"copy (select * from read_csv('{demo_data}/customers.csv', all_varchar = true)"
+        f" where coalesce(try_cast(signup_at as timestamp) < {cut}, true))"
+        f" to '{target}/customers.csv' (header)"
+    )
+    con.execute(
+        f"copy (select * replace (case when try_cast(converted_at as timestamp) < {cut}"
+        f" then converted_at end as converted_at)"
+        f" from read_csv('{demo_data}/leads.csv', all_varchar = true)"
+        f" where coalesce(try_cast(created_at as timestamp) < {cut}, true))"
+        f" to '{target}/leads.csv' (header)"
+    )
+
+
+def test_snapshot_features_do_not_change_when_later_data_is_removed(built, demo_data, tmp_path):
+    cutoff = "2025-07-01"
+    truncated = tmp_path / "truncated"
+    _truncate(demo_data, truncated, cutoff)
+    # Same as-of date, so the same cutoffs; only the data after `cutoff` differs.
+    with built.connect() as con:
+        as_of = con.execute("select as_of_date from intermediate.int_as_of_date").fetchone()[0]
+    later = build_ok(truncated, tmp_path / "work", {"audience__as_of_date": str(as_of)})
+    con = duckdb.connect()
+    con.execute(f"attach '{built.warehouse}' as full_data (read_only)")
+    con.execute(f"attach '{later.warehouse}' as truncated (read_only)")
+    checks = {
+        "fct_customer_snapshots": ("purchase_30d", "churn_90d"),
+        "fct_lead_snapshots": ("converted_30d",),
+    }
+    for table, labels in checks.items():
+        exclude = ", ".join(labels)
+        rows = con.execute(
+            f"select count(*) from full_data.features.{table} where cutoff_date <= date '{cutoff}'"
+        ).fetchone()[0]
+        assert rows > 100, table
+        differing = con.execute(
+            f"""
+            select count(*) from (
+                (select * exclude ({exclude}) from full_data.features.{table}
+                 where cutoff_date <= date '{cutoff}'
+                 except all
+                 select * exclude ({exclude}) from truncated.features.{table}
+                 where cutoff_date <= date '{cutoff}')
+                union all
+                (select * exclude ({exclude}) from truncated.features.{table}
+                 where cutoff_date <= date '{cutoff}'
+                 except all
+                 select * exclude ({exclude}) from full_data.features.{table}
+                 where cutoff_date <= date '{cutoff}')
+            )
+            """
+        ).fetchone()[0]
+        assert differing == 0, f"{table}: {differing} feature rows read data after the cutoff"
+
+
+def test_labels_agree_with_the_planted_probabilities(built, demo_data):
+    """The generator's true probabilities are calibrated against the labels the SQL derives."""
+    truth = f"{demo_data.parent}/raw_truth/label_probabilities.parquet"
+    checks = [
+        ("churn_90d", "fct_customer_snapshots", "customer_id"),
+        ("purchase_30d", "fct_customer_snapshots", "customer_id"),
+        ("converted_30d", "fct_lead_snapshots", "lead_id"),
+    ]
+    with built.connect() as con:
+        for label, table, key in checks:
+            rows, observed, expected = con.execute(
+                f"""
+                select count(*), avg(s.{label}), avg(t.true_probability)
+                from features.{table} as s
+                inner join '{truth}' as t
+                    on t.entity_id = s.{key} and t.cutoff_date = s.cutoff_date
+                    and t.label = '{label}'
+                where s.{label} is not null
+                """
+            ).fetchone()
+            assert rows > 500, label
+            # Binomial noise: a few standard errors of a mean of `rows` Bernoulli draws.
+            tolerance = 4 * np.sqrt(expected * (1 - expected) / rows) + 0.005
+            assert abs(observed - expected) < tolerance, (label, observed, expected, rows)
+
+
+def test_empty_sources_build_without_errors(demo_data, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    con = duckdb.connect()
+    for path in demo_data.iterdir():
+        if path.suffix == ".parquet":
+            con.execute(
+                f"copy (select * from '{path}' limit 0) to '{empty / path.name}' (format parquet)"
+            )
+        else:
+            shutil.copy(path, empty / path.name)
+            header = path.read_text().splitlines()[0]
+            (empty / path.name).write_text(header + "\n")
+    result = build_ok(empty, tmp_path / "work")
+    with result.connect() as con:
+        assert con.execute("select count(*) from features.fct_customer_rfm").fetchone()[0] == 0
+        assert con.execute("select count(*) from staging.rejected_rows").fetchone()[0] == 0

@@ -1,0 +1,106 @@
+"""Staging on the demo data: nothing lost, every planted defect rejected with its reason, and
+structural problems in a user's files stopped with a message naming source, column and type."""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+from dbt_runner import run_dbt
+
+from audience.demo import dirty
+
+SOURCES = {
+    ("shop", "customers"): "stg_shop__customers",
+    ("shop", "order_lines"): "stg_shop__order_lines",
+    ("shop", "events"): "stg_shop__events",
+    ("shop", "campaign_exposures"): "stg_shop__campaign_exposures",
+    ("crm", "leads"): "stg_crm__leads",
+    ("crm", "lead_activities"): "stg_crm__lead_activities",
+}
+
+
+def test_raw_rows_equal_staged_plus_rejected_for_every_source(built):
+    con = built.connect()
+    for (source, table), staged_model in SOURCES.items():
+        raw = con.execute(f"select count(*) from raw.{table}").fetchone()[0]
+        staged = con.execute(f"select count(*) from staging.{staged_model}").fetchone()[0]
+        rejected = con.execute(
+            "select count(*) from staging.rejected_rows where source_name = ? and table_name = ?",
+            [source, table],
+        ).fetchone()[0]
+        assert raw > 0
+        assert rejected > 0, f"{table}: the demo data plants dirty rows in every source"
+        assert raw == staged + rejected, (table, raw, staged, rejected)
+
+
+def test_every_planted_defect_is_rejected_with_its_reason(built):
+    con = built.connect()
+    found = set(
+        con.execute("select table_name, rejection_reason from staging.rejected_rows").fetchall()
+    )
+    for table, damages in dirty.DAMAGES.items():
+        for kind in damages:
+            reason = kind.removesuffix("_zero")
+            assert (table, reason) in found, f"{table}: no row rejected as {reason}"
+    # And nothing else: every rejection in the demo data is one that was planted.
+    planted = {(t, k.removesuffix("_zero")) for t, d in dirty.DAMAGES.items() for k in d}
+    assert found <= planted, found - planted
+
+
+def test_rejected_rows_keep_the_raw_values(built):
+    con = built.connect()
+    record = con.execute(
+        "select raw_record from staging.rejected_rows"
+        " where table_name = 'customers' and rejection_reason = 'unparseable_signup_at' limit 1"
+    ).fetchone()[0]
+    assert "31/02/2024 25:61" in record
+
+
+def _copy_data(demo_data, target):
+    shutil.copytree(demo_data, target)
+    return target
+
+
+def test_missing_required_column_stops_the_build_naming_it(demo_data, tmp_path):
+    data = _copy_data(demo_data, tmp_path / "data")
+    table = pq.read_table(data / "order_lines.parquet").drop_columns(["line_amount"])
+    pq.write_table(table, data / "order_lines.parquet")
+    result = run_dbt(["build"], data, tmp_path / "work")
+    assert result.returncode != 0
+    assert "source shop.order_lines: required column 'line_amount' (number) is missing" in (
+        result.output
+    )
+    assert "Traceback" not in result.output
+
+
+def test_column_of_the_wrong_type_stops_the_build_naming_it(demo_data, tmp_path):
+    data = _copy_data(demo_data, tmp_path / "data")
+    con = duckdb.connect()
+    con.execute(
+        f"copy (select * replace (event_at > timestamp '2025-01-01' as event_at)"
+        f" from '{demo_data}/events.parquet') to '{data}/events.parquet' (format parquet)"
+    )
+    result = run_dbt(["build"], data, tmp_path / "work")
+    assert result.returncode != 0
+    assert "source shop.events: column 'event_at' has type BOOLEAN" in result.output
+    assert "expected a timestamp" in result.output
+
+
+def test_missing_file_stops_the_build_naming_it(demo_data, tmp_path):
+    data = _copy_data(demo_data, tmp_path / "data")
+    (data / "leads.csv").unlink()
+    result = run_dbt(["build"], data, tmp_path / "work")
+    assert result.returncode != 0
+    assert "source crm.leads: no raw file found" in result.output
+
+
+@pytest.mark.parametrize("optional_column", ["product_category", "quantity", "status"])
+def test_optional_columns_may_be_absent(demo_data, tmp_path, optional_column):
+    data = _copy_data(demo_data, tmp_path / "data")
+    table = pq.read_table(data / "order_lines.parquet").drop_columns([optional_column])
+    pq.write_table(table, data / "order_lines.parquet")
+    result = run_dbt(["run", "--select", "+int_orders"], data, tmp_path / "work")
+    assert result.returncode == 0, result.output[-4000:]
