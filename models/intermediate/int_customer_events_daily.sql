@@ -1,7 +1,9 @@
 {{ config(materialized="table") }}
 
--- Events rolled up to one row per customer and day, with a count per configured event type. Window
--- counts, recency and trends as of any date are sums and maxima over these rows.
+-- Events rolled up to one row per customer and day, with a count per configured event type, the
+-- customer's next event day, and their last visit and login days up to and including this one.
+-- Window counts as of a date D sum the rows of the days before D; recency as of D reads the single
+-- row with event_date < D <= next_event_date (see customer_behavior_features).
 {%- set event_types = var('audience__event_types') %}
 with
 
@@ -9,7 +11,7 @@ events as (
     select * from {{ ref('stg_shop__events') }}
 ),
 
-final as (
+daily as (
     select
         customer_id,
         cast(event_at as date) as event_date,
@@ -24,6 +26,20 @@ final as (
         ) as visit_events
     from events
     group by customer_id, cast(event_at as date)
+),
+
+final as (
+    select
+        *,
+        lead(event_date) over customer_days as next_event_date,
+        max(case when visit_events > 0 then event_date end) over customer_days as last_visit_date,
+        max(case when login_events > 0 then event_date end) over customer_days as last_login_date
+    from daily
+    window customer_days as (
+        partition by customer_id
+        order by event_date
+        rows between unbounded preceding and current row
+    )
 )
 
 select * from final

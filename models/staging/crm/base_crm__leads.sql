@@ -7,22 +7,8 @@ source as (
     select * from {{ source('crm', 'leads') }}
 ),
 
-checked as (
-    select
-        *,
-        case
-            when {{ text_value('lead_id') }} is null then 'missing_lead_id'
-            {{- timestamp_rejections('created_at', 'try_cast(created_at as timestamp)', 'created_at') }}
-            {{- timestamp_rejections(
-                'converted_at', 'try_cast(converted_at as timestamp)', 'converted_at', required=false
-            ) }}
-            when try_cast(converted_at as timestamp) < try_cast(created_at as timestamp)
-                then 'converted_before_created'
-        end as invalid_reason
-    from source
-),
-
 parsed as (
+    -- Each value is parsed once; raw_ columns keep source values that parsing can lose.
     select
         {{ text_value('lead_id') }} as lead_id,
         try_cast(created_at as timestamp) as created_at,
@@ -34,22 +20,33 @@ parsed as (
         upper({{ text_value('country') }}) as country,
         lower({{ text_value('lead_source') }}) as lead_source,
         try_cast(converted_at as timestamp) as converted_at,
-        invalid_reason,
-        case when invalid_reason is not null then {{ raw_record_json(
-            ['lead_id', 'created_at', 'company_name', 'company_size', 'industry', 'country',
-             'lead_source', 'converted_at']
-        ) }} end as raw_record
-    from checked
+        created_at as raw_created_at,
+        company_size as raw_company_size,
+        converted_at as raw_converted_at
+    from source
+),
+
+checked as (
+    select
+        *,
+        case
+            when lead_id is null then 'missing_lead_id'
+            {{- timestamp_rejections('raw_created_at', 'created_at', 'created_at') }}
+            {{- timestamp_rejections('raw_converted_at', 'converted_at', 'converted_at', required=false) }}
+            when converted_at < created_at then 'converted_before_created'
+        end as invalid_reason
+    from parsed
 ),
 
 ranked as (
     select
         *,
+        -- Among valid rows with one id, the earliest wins (then every column in turn).
         row_number() over (
             partition by lead_id, invalid_reason is null
             order by created_at, converted_at, company_name, company_size, industry, country, lead_source
         ) as id_rank
-    from parsed
+    from checked
 ),
 
 final as (
@@ -66,13 +63,11 @@ final as (
             when invalid_reason is not null then invalid_reason
             when id_rank > 1 then 'duplicate_lead_id'
         end as rejection_reason,
-        case
-            when invalid_reason is not null then raw_record
-            when id_rank > 1 then {{ raw_record_json(
-                ['lead_id', 'created_at', 'company_name', 'company_size', 'industry', 'country',
-                 'lead_source', 'converted_at']
-            ) }}
-        end as raw_record
+        case when invalid_reason is not null or id_rank > 1 then {{ raw_record_json(
+            ['lead_id', 'created_at := raw_created_at', 'company_name',
+             'company_size := raw_company_size', 'industry', 'country', 'lead_source',
+             'converted_at := raw_converted_at']
+        ) }} end as raw_record
     from ranked
 )
 

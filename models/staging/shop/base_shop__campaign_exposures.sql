@@ -11,25 +11,8 @@ customers as (
     select customer_id from {{ ref('stg_shop__customers') }}
 ),
 
-checked as (
-    select
-        source.*,
-        case
-            when {{ text_value('exposure_id') }} is null then 'missing_exposure_id'
-            when {{ text_value('campaign_id') }} is null then 'missing_campaign_id'
-            when {{ text_value('source.customer_id') }} is null then 'missing_customer_id'
-            {{- timestamp_rejections('exposed_at', 'try_cast(exposed_at as timestamp)', 'exposed_at') }}
-            when {{ text_value('treatment_group') }} is null then 'missing_treatment_group'
-            when lower({{ text_value('treatment_group') }}) not in ('treatment', 'control')
-                then 'unknown_treatment_group'
-            when customers.customer_id is null then 'unknown_customer'
-        end as invalid_reason
-    from source
-    left join customers
-        on {{ text_value('source.customer_id') }} = customers.customer_id
-),
-
 parsed as (
+    -- Each value is parsed once; raw_ columns keep source values that parsing can lose.
     select
         {{ text_value('exposure_id') }} as exposure_id,
         {{ text_value('campaign_id') }} as campaign_id,
@@ -37,21 +20,35 @@ parsed as (
         try_cast(exposed_at as timestamp) as exposed_at,
         lower({{ text_value('treatment_group') }}) as treatment_group,
         lower({{ text_value('channel') }}) as channel,
-        invalid_reason,
-        case when invalid_reason is not null then {{ raw_record_json(
-            ['exposure_id', 'campaign_id', 'customer_id', 'exposed_at', 'treatment_group', 'channel']
-        ) }} end as raw_record
-    from checked
+        exposed_at as raw_exposed_at
+    from source
+),
+
+checked as (
+    select
+        parsed.*,
+        case
+            when parsed.exposure_id is null then 'missing_exposure_id'
+            when parsed.campaign_id is null then 'missing_campaign_id'
+            when parsed.customer_id is null then 'missing_customer_id'
+            {{- timestamp_rejections('parsed.raw_exposed_at', 'parsed.exposed_at', 'exposed_at') }}
+            when parsed.treatment_group is null then 'missing_treatment_group'
+            when parsed.treatment_group not in ('treatment', 'control') then 'unknown_treatment_group'
+            when customers.customer_id is null then 'unknown_customer'
+        end as invalid_reason
+    from parsed
+    left join customers on parsed.customer_id = customers.customer_id
 ),
 
 ranked as (
     select
         *,
+        -- Among valid rows with one id, the earliest wins (then every column in turn).
         row_number() over (
             partition by exposure_id, invalid_reason is null
             order by exposed_at, campaign_id, customer_id, treatment_group, channel
         ) as id_rank
-    from parsed
+    from checked
 ),
 
 final as (
@@ -66,12 +63,10 @@ final as (
             when invalid_reason is not null then invalid_reason
             when id_rank > 1 then 'duplicate_exposure_id'
         end as rejection_reason,
-        case
-            when invalid_reason is not null then raw_record
-            when id_rank > 1 then {{ raw_record_json(
-                ['exposure_id', 'campaign_id', 'customer_id', 'exposed_at', 'treatment_group', 'channel']
-            ) }}
-        end as raw_record
+        case when invalid_reason is not null or id_rank > 1 then {{ raw_record_json(
+            ['exposure_id', 'campaign_id', 'customer_id', 'exposed_at := raw_exposed_at',
+             'treatment_group', 'channel']
+        ) }} end as raw_record
     from ranked
 )
 
