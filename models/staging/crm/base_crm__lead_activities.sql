@@ -1,4 +1,5 @@
 {{ config(materialized="table") }}
+{%- set raw_types = raw_column_types(source('crm', 'lead_activities')) %}
 
 -- Every raw lead activity, parsed, with the reason it is rejected (NULL when it is staged).
 with
@@ -14,10 +15,10 @@ leads as (
 parsed as (
     -- Each value is parsed once; raw_ columns keep source values that parsing can lose.
     select
-        {{ text_value('activity_id') }} as activity_id,
-        {{ text_value('lead_id') }} as lead_id,
-        try_cast(activity_at as timestamp) as activity_at,
-        lower({{ text_value('activity_type') }}) as activity_type,
+        {{ text_value('activity_id', raw_types.get('activity_id')) }} as activity_id,
+        {{ text_value('lead_id', raw_types.get('lead_id')) }} as lead_id,
+        {{ timestamp_value('activity_at', raw_types.get('activity_at')) }} as activity_at,
+        lower({{ text_value('activity_type', raw_types.get('activity_type')) }}) as activity_type,
         activity_at as raw_activity_at
     from source
 ),

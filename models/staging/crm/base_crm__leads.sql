@@ -1,4 +1,5 @@
 {{ config(materialized="table") }}
+{%- set raw_types = raw_column_types(source('crm', 'leads')) %}
 
 -- Every raw lead, parsed, with the reason it is rejected (NULL when it is staged).
 with
@@ -10,16 +11,16 @@ source as (
 parsed as (
     -- Each value is parsed once; raw_ columns keep source values that parsing can lose.
     select
-        {{ text_value('lead_id') }} as lead_id,
-        try_cast(created_at as timestamp) as created_at,
-        {{ text_value('company_name') }} as company_name,
+        {{ text_value('lead_id', raw_types.get('lead_id')) }} as lead_id,
+        {{ timestamp_value('created_at', raw_types.get('created_at')) }} as created_at,
+        {{ text_value('company_name', raw_types.get('company_name')) }} as company_name,
         -- Optional firmographics that do not parse become NULL (the source test
         -- audience_values_parse warns about them); the lead is kept.
-        try_cast({{ text_value('company_size') }} as integer) as company_size,
-        lower({{ text_value('industry') }}) as industry,
-        upper({{ text_value('country') }}) as country,
-        lower({{ text_value('lead_source') }}) as lead_source,
-        try_cast(converted_at as timestamp) as converted_at,
+        try_cast({{ text_value('company_size', raw_types.get('company_size')) }} as integer) as company_size,
+        lower({{ text_value('industry', raw_types.get('industry')) }}) as industry,
+        upper({{ text_value('country', raw_types.get('country')) }}) as country,
+        lower({{ text_value('lead_source', raw_types.get('lead_source')) }}) as lead_source,
+        {{ timestamp_value('converted_at', raw_types.get('converted_at')) }} as converted_at,
         created_at as raw_created_at,
         company_size as raw_company_size,
         converted_at as raw_converted_at

@@ -1,4 +1,5 @@
 {{ config(materialized="table") }}
+{%- set raw_types = raw_column_types(source('shop', 'campaign_exposures')) %}
 
 -- Every raw campaign exposure, parsed, with the reason it is rejected (NULL when it is staged).
 with
@@ -14,12 +15,12 @@ customers as (
 parsed as (
     -- Each value is parsed once; raw_ columns keep source values that parsing can lose.
     select
-        {{ text_value('exposure_id') }} as exposure_id,
-        {{ text_value('campaign_id') }} as campaign_id,
-        {{ text_value('customer_id') }} as customer_id,
-        try_cast(exposed_at as timestamp) as exposed_at,
-        lower({{ text_value('treatment_group') }}) as treatment_group,
-        lower({{ text_value('channel') }}) as channel,
+        {{ text_value('exposure_id', raw_types.get('exposure_id')) }} as exposure_id,
+        {{ text_value('campaign_id', raw_types.get('campaign_id')) }} as campaign_id,
+        {{ text_value('customer_id', raw_types.get('customer_id')) }} as customer_id,
+        {{ timestamp_value('exposed_at', raw_types.get('exposed_at')) }} as exposed_at,
+        lower({{ text_value('treatment_group', raw_types.get('treatment_group')) }}) as treatment_group,
+        lower({{ text_value('channel', raw_types.get('channel')) }}) as channel,
         exposed_at as raw_exposed_at
     from source
 ),

@@ -1,4 +1,5 @@
 {{ config(materialized="table") }}
+{%- set raw_types = raw_column_types(source('shop', 'customers')) %}
 
 -- Every raw customer row, parsed, with the reason it is rejected (NULL when it is staged).
 with
@@ -10,15 +11,15 @@ source as (
 parsed as (
     -- Each value is parsed once; raw_ columns keep source values that parsing can lose.
     select
-        {{ text_value('customer_id') }} as customer_id,
-        try_cast(signup_at as timestamp) as signup_at,
-        lower({{ text_value('email') }}) as email,
-        upper({{ text_value('country') }}) as country,
-        lower({{ text_value('acquisition_channel') }}) as acquisition_channel,
+        {{ text_value('customer_id', raw_types.get('customer_id')) }} as customer_id,
+        {{ timestamp_value('signup_at', raw_types.get('signup_at')) }} as signup_at,
+        lower({{ text_value('email', raw_types.get('email')) }}) as email,
+        upper({{ text_value('country', raw_types.get('country')) }}) as country,
+        lower({{ text_value('acquisition_channel', raw_types.get('acquisition_channel')) }}) as acquisition_channel,
         -- Optional attributes that do not parse become NULL (the source test
         -- audience_values_parse warns about them); the row is kept.
-        try_cast({{ text_value('birth_year') }} as integer) as birth_year,
-        lower({{ text_value('gender') }}) as gender,
+        try_cast({{ text_value('birth_year', raw_types.get('birth_year')) }} as integer) as birth_year,
+        lower({{ text_value('gender', raw_types.get('gender')) }}) as gender,
         signup_at as raw_signup_at,
         birth_year as raw_birth_year
     from source

@@ -1,4 +1,5 @@
 {{ config(materialized="table") }}
+{%- set raw_types = raw_column_types(source('shop', 'events')) %}
 
 -- Every raw event, parsed, with the reason it is rejected (NULL when it is staged).
 with
@@ -14,12 +15,12 @@ customers as (
 parsed as (
     -- Each value is parsed once; raw_ columns keep source values that parsing can lose.
     select
-        {{ text_value('event_id') }} as event_id,
-        {{ text_value('customer_id') }} as customer_id,
-        try_cast(event_at as timestamp) as event_at,
-        lower({{ text_value('event_type') }}) as event_type,
-        lower({{ text_value('platform') }}) as platform,
-        {{ text_value('event_detail') }} as event_detail,
+        {{ text_value('event_id', raw_types.get('event_id')) }} as event_id,
+        {{ text_value('customer_id', raw_types.get('customer_id')) }} as customer_id,
+        {{ timestamp_value('event_at', raw_types.get('event_at')) }} as event_at,
+        lower({{ text_value('event_type', raw_types.get('event_type')) }}) as event_type,
+        lower({{ text_value('platform', raw_types.get('platform')) }}) as platform,
+        {{ text_value('event_detail', raw_types.get('event_detail')) }} as event_detail,
         event_at as raw_event_at
     from source
 ),

@@ -1,4 +1,5 @@
 {{ config(materialized="table") }}
+{%- set raw_types = raw_column_types(source('shop', 'order_lines')) %}
 
 -- Every raw order line, parsed, with the reason it is rejected (NULL when it is staged).
 with
@@ -14,15 +15,15 @@ customers as (
 parsed as (
     -- Each value is parsed once; raw_ columns keep source values that parsing can lose.
     select
-        {{ text_value('order_line_id') }} as order_line_id,
-        {{ text_value('order_id') }} as order_id,
-        {{ text_value('customer_id') }} as customer_id,
-        try_cast(ordered_at as timestamp) as ordered_at,
+        {{ text_value('order_line_id', raw_types.get('order_line_id')) }} as order_line_id,
+        {{ text_value('order_id', raw_types.get('order_id')) }} as order_id,
+        {{ text_value('customer_id', raw_types.get('customer_id')) }} as customer_id,
+        {{ timestamp_value('ordered_at', raw_types.get('ordered_at')) }} as ordered_at,
         try_cast(line_amount as decimal(18, 2)) as line_amount,
-        lower({{ text_value('product_category') }}) as product_category,
+        lower({{ text_value('product_category', raw_types.get('product_category')) }}) as product_category,
         -- Optional quantity: missing or unparseable counts as one unit.
         coalesce(try_cast(quantity as integer), 1) as quantity,
-        coalesce(lower({{ text_value('status') }}), 'completed') as status,
+        coalesce(lower({{ text_value('status', raw_types.get('status')) }}), 'completed') as status,
         ordered_at as raw_ordered_at,
         line_amount as raw_line_amount,
         quantity as raw_quantity

@@ -1,0 +1,10 @@
+{#- A human-readable expectation for a contract type, for error messages. -#}
+{% macro audience_raw_type_expectation(kind) -%}
+    {%- set expectations = {
+        'id': 'an id (VARCHAR or an integer type)',
+        'timestamp': 'a timestamp (TIMESTAMP, DATE, or VARCHAR holding ISO 8601 text)',
+        'number': 'a number (an integer, DECIMAL, DOUBLE, or VARCHAR holding numbers)',
+        'integer': 'an integer (an integer type, or VARCHAR holding whole numbers)',
+        'text': 'text (VARCHAR)'} -%}
+    {{ return(expectations.get(kind, kind)) }}
+{%- endmacro %}
