@@ -158,7 +158,9 @@ def _orders(rng, n, signup, order_rate, lapse_onset, first_order_prob, exposures
     # A first order at signup for most customers (not part of the Poisson process).
     first = rng.random(n) < first_order_prob
     owner = np.concatenate([np.flatnonzero(first), owner])
-    t = np.concatenate([signup[first] + rng.random(first.sum()) * 0.02, t])
+    # (kept inside the simulated window, so no order falls after END)
+    first_at = np.minimum(signup[first] + rng.random(first.sum()) * 0.02, world.N_DAYS - 1e-6)
+    t = np.concatenate([first_at, t])
     order = np.lexsort((t, owner))
     return owner[order], t[order]
 
@@ -194,10 +196,15 @@ def _order_lines(rng, ids, orders, order_value, category_pref, first_customer, s
         order_value[line_owner] / (1 + MEAN_EXTRA_LINES) / 1.25 * rng.lognormal(-0.32, 0.8, n)
     )
     amount = np.maximum(np.round(quantity * unit_price, 2), 0.5)
-    # Redrawn hours never put an order before its customer's signup.
-    ordered_at = np.maximum(
-        to_timestamp_us(rng, t, reshape_hours=True),
-        to_timestamp_us(rng, signup[owner], reshape_hours=False) + 60_000_000,
+    # Redrawn hours never put an order before its customer's signup, nor past the end of its day.
+    start_us = world.START.astype("datetime64[us]").astype(np.int64)
+    day_end_us = start_us + (np.floor(t).astype(np.int64) + 1) * world.DAY_SECONDS * 1_000_000 - 1
+    ordered_at = np.minimum(
+        np.maximum(
+            to_timestamp_us(rng, t, reshape_hours=True),
+            to_timestamp_us(rng, signup[owner], reshape_hours=False) + 60_000_000,
+        ),
+        day_end_us,
     )[line_order]
     return pa.table(
         {
