@@ -394,7 +394,8 @@ def build_orders(lines: pd.DataFrame) -> pd.DataFrame:
         fill_value=0,
         observed=False,
     )
-    net.columns = [f"net_cents_{category}" for category in net.columns]
+    net.columns = net.columns.astype("str")
+    net = net.reindex(columns=SHARE_CATEGORIES, fill_value=0).add_prefix("net_cents_")
     orders = orders.join(net)
     orders[net.columns] = orders[net.columns].fillna(0)
     orders["net_cents"] = orders["gross_cents"] - orders["refunded_cents"]

@@ -197,3 +197,6 @@ def test_empty_sources_build_without_errors(demo_data, tmp_path):
     with result.connect() as con:
         assert con.execute("select count(*) from features.fct_customer_rfm").fetchone()[0] == 0
         assert con.execute("select count(*) from staging.rejected_rows").fetchone()[0] == 0
+    # The pandas reference copes with empty data too.
+    rfm, behavior = compute_features(empty)
+    assert len(rfm) == len(behavior) == 0
