@@ -375,7 +375,10 @@ def build_orders(lines: pd.DataFrame) -> pd.DataFrame:
     """Staged lines -> one row per order (int_orders): customer, time, net cents per category."""
     refunded = lines["status"] == "refunded"
     # Categories outside PRODUCT_CATEGORIES (and missing ones) count as "other".
-    share_category = pd.Categorical(lines["product_category"], categories=SHARE_CATEGORIES)
+    category = lines["product_category"].astype("object")
+    share_category = pd.Categorical(
+        category.where(category.isin(SHARE_CATEGORIES)), categories=SHARE_CATEGORIES
+    )
     lines = lines.assign(
         refunded_cents=lines["cents"].where(refunded, 0),
         share_category=pd.Series(share_category, index=lines.index).fillna("other"),

@@ -14,10 +14,7 @@ from audience.reference.pandas_features import compute_features
 RFM_INTEGER_COLUMNS = ["recency_days", "frequency", "tenure_days", "r_score", "f_score", "m_score"]
 
 
-def test_rfm_matches_an_independent_pandas_computation(built, demo_data):
-    with built.connect() as con:
-        dbt_rfm = con.execute("select * from features.fct_customer_rfm").df()
-    pandas_rfm, _ = compute_features(demo_data)
+def assert_rfm_matches(dbt_rfm, pandas_rfm) -> None:
     merged = dbt_rfm.merge(pandas_rfm, on="customer_id", suffixes=("_dbt", "_pandas"))
     assert len(merged) == len(dbt_rfm) == len(pandas_rfm) > 0
     for column in RFM_INTEGER_COLUMNS:
@@ -31,10 +28,7 @@ def test_rfm_matches_an_independent_pandas_computation(built, demo_data):
         np.testing.assert_allclose(left.fillna(-1), right.fillna(-1), rtol=1e-9, err_msg=column)
 
 
-def test_behavior_matches_an_independent_pandas_computation(built, demo_data):
-    with built.connect() as con:
-        dbt_behavior = con.execute("select * from features.fct_customer_behavior").df()
-    _, pandas_behavior = compute_features(demo_data)
+def assert_behavior_matches(dbt_behavior, pandas_behavior) -> None:
     merged = dbt_behavior.merge(pandas_behavior, on="customer_id", suffixes=("_dbt", "_pandas"))
     assert len(merged) == len(dbt_behavior) == len(pandas_behavior) > 0
     compared = [c for c in pandas_behavior.columns if c not in ("customer_id", "as_of_date")]
@@ -51,6 +45,20 @@ def test_behavior_matches_an_independent_pandas_computation(built, demo_data):
                 atol=1e-12,
                 err_msg=column,
             )
+
+
+def test_rfm_matches_an_independent_pandas_computation(built, demo_data):
+    with built.connect() as con:
+        dbt_rfm = con.execute("select * from features.fct_customer_rfm").df()
+    pandas_rfm, _ = compute_features(demo_data)
+    assert_rfm_matches(dbt_rfm, pandas_rfm)
+
+
+def test_behavior_matches_an_independent_pandas_computation(built, demo_data):
+    with built.connect() as con:
+        dbt_behavior = con.execute("select * from features.fct_customer_behavior").df()
+    _, pandas_behavior = compute_features(demo_data)
+    assert_behavior_matches(dbt_behavior, pandas_behavior)
 
 
 def _tables(con) -> list[str]:
