@@ -36,7 +36,8 @@ def main(argv: list[str] | None = None) -> int:
         "--out",
         type=Path,
         default=None,
-        help="folder for the raw files (default: $AUDIENCE_DATA_DIR or data/demo)",
+        help="folder for the raw files (default: $AUDIENCE_DATA_DIR or data/demo,"
+        " relative to the current folder)",
     )
     demo.add_argument(
         "--truth",

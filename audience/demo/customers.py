@@ -80,7 +80,6 @@ def simulate_block(seed: int, block: int, first_customer: int, n: int) -> Custom
 
 
 def _campaign_exposures(rng, ids, kind, signup):
-    rows = []
     latent = {"customer": [], "time": [], "lift": [], "treated": [], "campaign": []}
     for campaign_id, date in world.CAMPAIGNS:
         day = world.day_index(date)
@@ -89,14 +88,13 @@ def _campaign_exposures(rng, ids, kind, signup):
         treated = rng.random(exposed.shape[0]) < 0.5
         t = day + rng.random(exposed.shape[0]) * world.CAMPAIGN_EXPOSURE_SPREAD_DAYS
         base_lift = np.array([a.campaign_lift for a in world.ARCHETYPES])[kind[exposed]]
-        # Heterogeneous within archetype too: larger for the less engaged, scaled by a draw.
+        # Heterogeneous within an archetype too: the archetype's lift times a lognormal draw.
         lift = np.maximum(base_lift * rng.lognormal(-0.045, 0.3, exposed.shape[0]), -1.0)
         latent["customer"].append(exposed)
         latent["time"].append(t)
         latent["lift"].append(lift)
         latent["treated"].append(treated)
         latent["campaign"].append(np.full(exposed.shape[0], campaign_id))
-        rows.append((campaign_id, exposed, treated, t))
     latent = {k: np.concatenate(v) for k, v in latent.items()}
     n = latent["customer"].shape[0]
     exposure_ids = np.char.add(
