@@ -66,7 +66,8 @@ def _tables(con) -> list[str]:
         f"{schema}.{name}"
         for schema, name in con.execute(
             "select table_schema, table_name from information_schema.tables"
-            " where table_schema in ('staging', 'intermediate', 'features', 'seeds')"
+            " where table_schema in"
+            " ('staging', 'intermediate', 'features', 'seeds', 'segmentation', 'marts')"
             " order by all"
         ).fetchall()
     ]
@@ -80,6 +81,7 @@ def test_two_builds_give_identical_tables(built, demo_data, tmp_path):
     con.execute("use first")
     tables = _tables(con)
     assert "features.fct_customer_snapshots" in tables
+    assert "marts.customer_segments" in tables and "marts.segment_profiles" in tables
     for table in tables:
         differing = con.execute(
             f"select count(*) from ((select * from first.{table} except all"

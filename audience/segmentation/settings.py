@@ -1,0 +1,176 @@
+"""Segmentation settings: parsed and checked once, from the dbt vars (see dbt_project.yml).
+
+The Python model passes the vars through its config as strings (dbt renders them in
+python_models/segmentation/_segmentation__models.yml); ``SegmentationSettings.from_config``
+turns them into typed values and rejects a bad setting with a message that names the var.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+ALGORITHMS = ("kmeans", "gaussian_mixture", "agglomerative", "dbscan", "hdbscan")
+DENSITY_ALGORITHMS = ("dbscan", "hdbscan")
+K_RULES = ("calinski_harabasz", "silhouette", "davies_bouldin")
+TRANSFORMS = ("none", "log1p")
+
+
+class SegmentationSettingsError(ValueError):
+    """A segmentation var has a value the model cannot use."""
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """One clustering input: a column of fct_customer_features and how it is prepared."""
+
+    column: str
+    transform: str = "none"
+    fill: str | float = "median"  # "median" or a number
+
+
+@dataclass(frozen=True)
+class SegmentationSettings:
+    features: tuple[FeatureSpec, ...]
+    algorithm: str = "kmeans"
+    k_min: int = 2
+    k_max: int = 10
+    k_rule: str = "calinski_harabasz"
+    k: int | None = None
+    pca_components: float | None = None
+    min_tenure_days: int = 30
+    fit_sample_size: int = 50_000
+    metric_sample_size: int = 5_000
+    seed: int = 42
+    dbscan_eps: float | None = None
+    dbscan_min_samples: int = 20
+    notes: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def is_density(self) -> bool:
+        return self.algorithm in DENSITY_ALGORITHMS
+
+    def to_json(self) -> str:
+        """Canonical JSON of every setting that changes the model (part of the model version)."""
+        settings = asdict(self)
+        settings.pop("notes")
+        return json.dumps(settings, sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_config(cls, get) -> SegmentationSettings:
+        """Build from a config getter (``dbt.config.get``); every value may arrive as a string."""
+
+        def value(name, default=None):
+            raw = get(name)
+            if raw is None or (isinstance(raw, str) and raw.strip().lower() in ("", "none")):
+                return default
+            return raw
+
+        def number(name, default, kind=int, minimum=None):
+            raw = value(name, default)
+            if raw is None:
+                return None
+            try:
+                parsed = kind(float(raw)) if kind is int else kind(raw)
+            except (TypeError, ValueError):
+                raise SegmentationSettingsError(
+                    f"var audience__segment_{name} must be a number, got {raw!r}"
+                ) from None
+            if kind is int and float(raw) != parsed:
+                raise SegmentationSettingsError(
+                    f"var audience__segment_{name} must be a whole number, got {raw!r}"
+                )
+            if minimum is not None and parsed < minimum:
+                raise SegmentationSettingsError(
+                    f"var audience__segment_{name} must be at least {minimum}, got {raw!r}"
+                )
+            return parsed
+
+        algorithm = str(value("algorithm", "kmeans")).strip().lower()
+        if algorithm not in ALGORITHMS:
+            raise SegmentationSettingsError(
+                f"var audience__segment_algorithm must be one of {', '.join(ALGORITHMS)}; "
+                f"got {algorithm!r}"
+            )
+        k_rule = str(value("k_rule", "calinski_harabasz")).strip().lower()
+        if k_rule not in K_RULES:
+            raise SegmentationSettingsError(
+                f"var audience__segment_k_rule must be one of {', '.join(K_RULES)}; got {k_rule!r}"
+            )
+        k_min = number("k_min", 2, minimum=2)
+        k_max = number("k_max", 10, minimum=2)
+        if k_max < k_min:
+            raise SegmentationSettingsError(
+                f"var audience__segment_k_max ({k_max}) is below audience__segment_k_min ({k_min})"
+            )
+        pca = number("pca_components", None, kind=float)
+        if pca is not None and (pca <= 0 or (pca >= 1 and pca != int(pca))):
+            raise SegmentationSettingsError(
+                "var audience__segment_pca_components must be a whole number of components "
+                f"or a share of variance between 0 and 1, got {pca!r}"
+            )
+        return cls(
+            features=parse_features(value("features")),
+            algorithm=algorithm,
+            k_min=k_min,
+            k_max=k_max,
+            k_rule=k_rule,
+            k=number("k", None, minimum=1),
+            pca_components=pca,
+            min_tenure_days=number("min_tenure_days", 30, minimum=0),
+            fit_sample_size=number("fit_sample_size", 50_000, minimum=10),
+            metric_sample_size=number("metric_sample_size", 5_000, minimum=10),
+            seed=number("seed", 42),
+            dbscan_eps=number("dbscan_eps", None, kind=float),
+            dbscan_min_samples=number("dbscan_min_samples", 20, minimum=2),
+        )
+
+
+def parse_features(raw) -> tuple[FeatureSpec, ...]:
+    """Parse var audience__segment_features: a list of {column, transform, fill} (or JSON of it)."""
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError as error:
+            raise SegmentationSettingsError(
+                f"var audience__segment_features is not a list of features: {error}"
+            ) from None
+    if not isinstance(raw, list) or not raw:
+        raise SegmentationSettingsError(
+            "var audience__segment_features must be a non-empty list of "
+            "{column: ..., transform: none|log1p, fill: median|<number>}"
+        )
+    specs = []
+    for position, item in enumerate(raw, start=1):
+        item = {"column": item} if isinstance(item, str) else item
+        if not isinstance(item, dict) or not item.get("column"):
+            raise SegmentationSettingsError(
+                f"audience__segment_features item {position} has no column: {item!r}"
+            )
+        column = str(item["column"]).strip().lower()
+        transform = str(item.get("transform") or "none").strip().lower()
+        if transform not in TRANSFORMS:
+            raise SegmentationSettingsError(
+                f"audience__segment_features: transform of {column} must be one of "
+                f"{', '.join(TRANSFORMS)}, got {transform!r}"
+            )
+        fill = item.get("fill", "median")
+        fill = "median" if fill is None else fill
+        if not (isinstance(fill, str) and fill.strip().lower() == "median"):
+            try:
+                fill = float(fill)
+            except (TypeError, ValueError):
+                raise SegmentationSettingsError(
+                    f"audience__segment_features: fill of {column} must be median or a number, "
+                    f"got {fill!r}"
+                ) from None
+        else:
+            fill = "median"
+        specs.append(FeatureSpec(column=column, transform=transform, fill=fill))
+    columns = [spec.column for spec in specs]
+    duplicated = sorted({column for column in columns if columns.count(column) > 1})
+    if duplicated:
+        raise SegmentationSettingsError(
+            f"audience__segment_features lists {', '.join(duplicated)} more than once"
+        )
+    return tuple(specs)

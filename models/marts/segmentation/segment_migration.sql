@@ -1,0 +1,77 @@
+-- Customers moving between segments from the previous model version (run or as-of date) to the
+-- current one. A customer new in the current run comes from NULL; one no longer present goes to
+-- NULL. Empty until a second model version has been used.
+with
+
+history as (
+    select * from {{ ref('customer_segment_history') }}
+),
+
+sequences as (
+    select distinct model_sequence from history
+),
+
+ranked as (
+    select
+        model_sequence,
+        row_number() over (order by model_sequence desc) as recency_rank
+    from sequences
+),
+
+current_run as (
+    select history.*
+    from history
+    inner join ranked on history.model_sequence = ranked.model_sequence
+    where ranked.recency_rank = 1
+),
+
+previous_run as (
+    select history.*
+    from history
+    inner join ranked on history.model_sequence = ranked.model_sequence
+    where ranked.recency_rank = 2
+),
+
+previous_count as (
+    select count(*) as customers from previous_run
+),
+
+moves as (
+    select
+        previous_run.model_version as from_model_version,
+        current_run.model_version as to_model_version,
+        previous_run.as_of_date as from_as_of_date,
+        current_run.as_of_date as to_as_of_date,
+        previous_run.segment_id as from_segment_id,
+        current_run.segment_id as to_segment_id
+    from previous_run
+    full outer join current_run on previous_run.customer_id = current_run.customer_id
+    cross join previous_count
+    where previous_count.customers > 0
+),
+
+final as (
+    select
+        max(from_model_version) over () as from_model_version,
+        max(to_model_version) over () as to_model_version,
+        max(from_as_of_date) over () as from_as_of_date,
+        max(to_as_of_date) over () as to_as_of_date,
+        from_segment_id,
+        to_segment_id,
+        customers,
+        customers / sum(customers) over (partition by from_segment_id) as share_of_from_segment
+    from (
+        select
+            from_model_version,
+            to_model_version,
+            from_as_of_date,
+            to_as_of_date,
+            from_segment_id,
+            to_segment_id,
+            count(*) as customers
+        from moves
+        group by all
+    ) as counted
+)
+
+select * from final

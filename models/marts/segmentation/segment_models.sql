@@ -1,0 +1,79 @@
+-- One row per segmentation model version: what it was trained on and how, how k was chosen, and
+-- the notes (warnings) training left, such as a dropped feature.
+with
+
+state as (
+    select * from {{ ref('segment_model_state') }}
+),
+
+settings as (
+    select
+        model_version,
+        max(model_sequence) as model_sequence,
+        max(as_of_date) as as_of_date,
+        max(case when name = 'algorithm' then text_value end) as algorithm,
+        cast(max(case when name = 'k' then text_value end) as integer) as k,
+        max(case when name = 'chosen_by' then text_value end) as chosen_by,
+        cast(max(case when name = 'min_tenure_days' then text_value end) as integer) as min_tenure_days,
+        cast(max(case when name = 'training_customers' then text_value end) as bigint) as training_customers,
+        cast(max(case when name = 'fit_sample_customers' then text_value end) as bigint)
+            as fit_sample_customers,
+        max(case when name = 'settings' then text_value end) as settings_json
+    from state
+    where record = 'setting'
+    group by model_version
+),
+
+features as (
+    select
+        model_version,
+        string_agg(name || case when text_value = 'log1p' then ' (log1p)' else '' end, ', ' order by position)
+            as features
+    from state
+    where record = 'feature_transform'
+    group by model_version
+),
+
+pca as (
+    select
+        model_version,
+        count(*) as pca_components,
+        sum(value) as pca_explained_variance
+    from state
+    where record = 'pca_explained_variance'
+    group by model_version
+),
+
+notes as (
+    select
+        model_version,
+        string_agg(text_value, '; ' order by position) as notes
+    from state
+    where record = 'note'
+    group by model_version
+),
+
+final as (
+    select
+        settings.model_version,
+        settings.model_sequence,
+        settings.model_sequence = max(settings.model_sequence) over () as is_current,
+        settings.as_of_date,
+        settings.algorithm,
+        settings.k,
+        settings.chosen_by,
+        features.features,
+        coalesce(pca.pca_components, 0) as pca_components,
+        pca.pca_explained_variance,
+        settings.min_tenure_days,
+        settings.training_customers,
+        settings.fit_sample_customers,
+        notes.notes,
+        settings.settings_json
+    from settings
+    left join features on settings.model_version = features.model_version
+    left join pca on settings.model_version = pca.model_version
+    left join notes on settings.model_version = notes.model_version
+)
+
+select * from final
