@@ -11,7 +11,7 @@ DEMO_DIR := $(CURDIR)/data/demo
 DBT := $(BIN)/dbt
 DBT_FLAGS := --project-dir $(CURDIR) --profiles-dir $(CURDIR)/profiles
 
-.PHONY: install run demo-data build summary test lint unit bench lock clean
+.PHONY: install run demo-data build summary test lint unit bench bench-segments lock clean
 
 install: $(VENV)/.installed
 
@@ -53,6 +53,11 @@ test: lint unit
 # Feature-layer benchmark at 1M customers: wall time and peak memory, dbt vs a pandas baseline.
 bench: install
 	$(BIN)/python benchmarks/bench_features.py --customers $(BENCH_CUSTOMERS)
+
+# Segmentation benchmark at 1M customers: training (k sweep) + SQL assignment, beside a plain
+# scikit-learn KMeans on all rows.
+bench-segments: install
+	$(BIN)/python benchmarks/bench_segmentation.py --customers $(BENCH_CUSTOMERS)
 
 lock:
 	$(BIN)/pip freeze --exclude-editable | grep -v '^audience' \

@@ -55,6 +55,20 @@ def summarize(warehouse: Path) -> str:
                 f"select count(*), count(distinct cutoff_date) from features.{table}"
             ).fetchone()
             lines.append(f"{table}: {count:,} rows over {cutoffs} cutoffs")
+        lines.append("")
+        model = con.execute(
+            "select algorithm, k, chosen_by, model_version from marts.segment_models"
+            " where is_current"
+        ).fetchone()
+        if model:
+            algorithm, k, chosen_by, version = model
+            lines.append(f"segments: {algorithm}, k = {k} ({chosen_by}), model {version}")
+            lines.append(f"{'id':>3}  {'segment':<40}{'customers':>10}{'revenue share':>15}")
+            for segment_id, name, customers, revenue_share in con.execute(
+                "select segment_id, segment_name, customers, revenue_share"
+                " from marts.segment_profiles order by segment_id"
+            ).fetchall():
+                lines.append(f"{segment_id:>3}  {name:<40}{customers:>10,}{revenue_share:>15.1%}")
         return "\n".join(lines)
     finally:
         con.close()
