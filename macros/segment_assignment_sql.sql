@@ -143,12 +143,12 @@
                 {%- endfor %}
                 else 0
             end as segment_id,
-            case
+            cast(case
                 when not coalesce(tenure_days >= {{ ns.min_tenure }}, false) then null
                 {%- for segment_id in segments %}
                 when best = {{ loop.index }} then distance_{{ loop.index }}
                 {%- endfor %}
-            end as distance_to_centroid,
+            end as double) as distance_to_centroid,
             '{{ ns.version }}' as model_version
         from assigned
     )

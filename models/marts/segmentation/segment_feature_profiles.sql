@@ -26,6 +26,7 @@ feature_values as (
     {%- for feature in features %}
     {% if not loop.first %}union all{% endif %}
     select
+        customer_id,
         segment_id,
         model_version,
         '{{ feature }}' as feature,
@@ -35,6 +36,7 @@ feature_values as (
     {%- endfor %}
     {%- if not features %}
     select
+        cast(null as varchar) as customer_id,
         cast(null as integer) as segment_id,
         cast(null as varchar) as model_version,
         cast(null as varchar) as feature,
@@ -47,8 +49,10 @@ feature_values as (
 overall as (
     select
         feature,
-        avg(feature_value) as overall_mean,
-        stddev_pop(feature_value) as overall_stddev
+        -- Floating-point sums depend on the order rows arrive in; a fixed order keeps every
+        -- build's results identical to the last bit.
+        avg(feature_value order by customer_id) as overall_mean,
+        stddev_pop(feature_value order by customer_id) as overall_stddev
     from feature_values
     group by feature
 ),
@@ -60,7 +64,7 @@ by_segment as (
         feature,
         feature_position,
         count(feature_value) as customers_with_value,
-        avg(feature_value) as segment_mean
+        avg(feature_value order by customer_id) as segment_mean
     from feature_values
     group by segment_id, model_version, feature, feature_position
 ),

@@ -16,11 +16,11 @@ final as (
     select
         state.model_version,
         cast(state.position as integer) as k,
-        max(case when state.name = 'inertia' then state.value end) as inertia,
-        max(case when state.name = 'silhouette' then state.value end) as silhouette,
-        max(case when state.name = 'calinski_harabasz' then state.value end) as calinski_harabasz,
-        max(case when state.name = 'davies_bouldin' then state.value end) as davies_bouldin,
-        max(case when state.name = 'bic' then state.value end) as bic,
+        cast(max(case when state.name = 'inertia' then state.value end) as double) as inertia,
+        cast(max(case when state.name = 'silhouette' then state.value end) as double) as silhouette,
+        cast(max(case when state.name = 'calinski_harabasz' then state.value end) as double) as calinski_harabasz,
+        cast(max(case when state.name = 'davies_bouldin' then state.value end) as double) as davies_bouldin,
+        cast(max(case when state.name = 'bic' then state.value end) as double) as bic,
         coalesce(max(case when state.name = 'is_chosen' then state.value end) = 1, false) as is_chosen,
         max(state.model_sequence) = max(current_model.model_sequence) as is_current_model
     from state

@@ -10,7 +10,7 @@ settings as (
     select
         model_version,
         max(model_sequence) as model_sequence,
-        max(as_of_date) as as_of_date,
+        cast(max(as_of_date) as date) as as_of_date,
         max(case when name = 'algorithm' then text_value end) as algorithm,
         cast(max(case when name = 'k' then text_value end) as integer) as k,
         max(case when name = 'chosen_by' then text_value end) as chosen_by,
@@ -38,7 +38,7 @@ pca as (
     select
         model_version,
         count(*) as pca_components,
-        sum(value) as pca_explained_variance
+        cast(sum(value) as double) as pca_explained_variance
     from state
     where record = 'pca_explained_variance'
     group by model_version

@@ -26,6 +26,7 @@ rfm_crosstab as (
 
 joined as (
     select
+        segments.customer_id,
         segments.segment_id,
         segments.model_version,
         segments.as_of_date,
@@ -47,7 +48,8 @@ sizes as (
         avg(recency_days) as avg_recency_days,
         avg(tenure_days) as avg_tenure_days,
         avg(days_since_last_event) as avg_days_since_last_event,
-        avg(distance_to_centroid) as avg_distance_to_centroid,
+        -- a fixed order: floating-point sums must not depend on the order rows arrive in
+        avg(distance_to_centroid order by customer_id) as avg_distance_to_centroid,
         {%- for category in categories %}
         sum(net_amount_{{ category }}) as spend_{{ category }}{% if not loop.last %},{% endif %}
         {%- endfor %}
