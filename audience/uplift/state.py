@@ -1,0 +1,151 @@
+"""What the dbt Python models of python_models/uplift do, without dbt.
+
+``uplift_evaluation_state`` compares the learners on a holdout and stores the evaluation as rows
+(record = setting | note | metric | decile | curve | holdout_prediction).
+``customer_uplift_scores`` refits the champion on every exposure and scores every customer's
+current features. When the exposures cannot train a model (none, one arm, too few responders),
+the evaluation holds a note saying why and no customer is scored: the build goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import pandas as pd
+
+from audience.uplift.learners import LEARNERS
+from audience.uplift.training import (
+    UpliftInputError,
+    UpliftSettings,
+    evaluate_learners,
+    fit_champion,
+    score,
+)
+
+STATE_COLUMNS = ["model_version", "record", "learner", "name", "position", "value", "text_value"]
+SCORE_COLUMNS = {
+    "customer_id": "str",
+    "uplift_score": "float64",
+    "response_probability_control": "float64",
+    "response_probability_treated": "float64",
+    "uplift_decile": "int64",
+    "uplift_group": "str",
+    "learner": "str",
+    "model_version": "str",
+}
+
+
+class UpliftSettingsError(ValueError):
+    """An audience__uplift_* var has a value the models cannot use."""
+
+
+def settings_from_json(text: str) -> UpliftSettings:
+    values = json.loads(text) if text else {}
+    features = values.get("features") or []
+    if isinstance(features, str):
+        features = [features]
+    if not features:
+        raise UpliftSettingsError("var audience__uplift_features must list at least one column")
+    learners = values.get("learners") or list(LEARNERS)
+    unknown = [learner for learner in learners if learner not in LEARNERS]
+    if unknown:
+        raise UpliftSettingsError(
+            f"var audience__uplift_learners: unknown learner(s) {', '.join(unknown)}; "
+            f"use {', '.join(LEARNERS)}"
+        )
+    holdout = float(values.get("holdout_share", 0.3))
+    if not 0 < holdout < 1:
+        raise UpliftSettingsError(
+            f"var audience__uplift_holdout_share must be between 0 and 1, got {holdout}"
+        )
+    return UpliftSettings(
+        features=tuple(str(f).strip().lower() for f in features),
+        learners=tuple(learners),
+        holdout_share=holdout,
+        seed=int(values.get("seed", 42)),
+        min_effect=float(values.get("min_effect", 0.02)),
+        sure_thing_probability=float(values.get("sure_thing_probability", 0.3)),
+        min_arm_responders=int(values.get("min_arm_responders", 20)),
+    )
+
+
+def load_exposures(exposures, snapshots, settings: UpliftSettings) -> pd.DataFrame:
+    """Completed exposures with the features of their snapshot cutoff (DuckDB relations in)."""
+    missing = [f for f in settings.features if f not in [c.lower() for c in snapshots.columns]]
+    if missing:
+        raise UpliftInputError(
+            f"fct_customer_snapshots has no column(s) {', '.join(missing)} "
+            f"(named in var audience__uplift_features)"
+        )
+    features = ", ".join(f's."{f}"' for f in settings.features)
+    joined = (
+        exposures.set_alias("e")
+        .filter("e.is_response_window_complete")
+        .join(
+            snapshots.set_alias("s"),
+            "e.customer_id = s.customer_id and e.cutoff_date = s.cutoff_date",
+        )
+        .project(
+            f"e.exposure_id, e.campaign_id, e.customer_id, e.is_treated, e.responded, {features}"
+        )
+    )
+    return joined.to_arrow_table().to_pandas()
+
+
+def model_version(exposures: pd.DataFrame, settings: UpliftSettings) -> str:
+    digest = hashlib.sha256(json.dumps(settings.__dict__, default=list, sort_keys=True).encode())
+    ordered = exposures.sort_values("exposure_id", kind="stable")
+    digest.update(pd.util.hash_pandas_object(ordered, index=False).to_numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
+def build_evaluation_state(exposures: pd.DataFrame, settings: UpliftSettings) -> pd.DataFrame:
+    version = model_version(exposures, settings)
+    rows: list[tuple] = []
+
+    def add(record, learner=None, name=None, position=None, value=None, text=None):
+        value = None if value is None or (isinstance(value, float) and np.isnan(value)) else value
+        rows.append((version, record, learner, name, position, value, text))
+
+    add("setting", name="exposures", value=float(len(exposures)))
+    try:
+        evaluation = evaluate_learners(exposures, settings)
+    except UpliftInputError as error:
+        add("note", position=1, text=f"uplift model not trained: {error}")
+        return pd.DataFrame(rows, columns=STATE_COLUMNS)
+    add("setting", name="champion", text=evaluation.champion)
+    add("setting", name="training_rows", value=float(evaluation.training_rows))
+    add("setting", name="holdout_rows", value=float(evaluation.holdout_rows))
+    for result in evaluation.evaluations:
+        for name, value in result.metrics.items():
+            add("metric", result.learner, name, value=float(value))
+        for _, decile in result.deciles.iterrows():
+            for name, value in decile.items():
+                if name != "decile":
+                    add("decile", result.learner, name, int(decile["decile"]), float(value))
+        for position, point in result.curve.iterrows():
+            for name, value in point.items():
+                add("curve", result.learner, name, int(position), float(value))
+        for exposure_id, value in result.holdout_predictions.itertuples(index=False):
+            add("holdout_prediction", result.learner, str(exposure_id), value=float(value))
+    frame = pd.DataFrame(rows, columns=STATE_COLUMNS)
+    frame["position"] = frame["position"].astype("Int64")
+    return frame
+
+
+def build_scores(
+    exposures: pd.DataFrame, customers: pd.DataFrame, state: pd.DataFrame, settings
+) -> pd.DataFrame:
+    champion = state.loc[
+        (state["record"] == "setting") & (state["name"] == "champion"), "text_value"
+    ]
+    if champion.empty:
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in SCORE_COLUMNS.items()})
+    learner = str(champion.iloc[0])
+    model = fit_champion(exposures, settings, learner)
+    scores = score(model, customers, settings)
+    scores["learner"] = learner
+    scores["model_version"] = str(state["model_version"].iloc[0])
+    return scores

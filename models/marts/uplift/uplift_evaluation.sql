@@ -1,0 +1,54 @@
+-- One row per uplift learner: holdout Qini coefficient, AUUC (and its random value), overall
+-- uplift and uplift@k, and whether it is the champion. Definitions: audience/uplift/metrics.py.
+with
+
+state as (
+    select * from {{ ref('uplift_evaluation_state') }}
+),
+
+settings as (
+    select
+        max(case when name = 'champion' then text_value end) as champion,
+        max(case when name = 'training_rows' then value end) as training_rows,
+        max(case when name = 'holdout_rows' then value end) as holdout_rows
+    from state
+    where record = 'setting'
+),
+
+metrics as (
+    select
+        learner,
+        max(model_version) as model_version,
+        max(case when name = 'qini_coefficient' then value end) as qini_coefficient,
+        max(case when name = 'auuc' then value end) as auuc,
+        max(case when name = 'auuc_random' then value end) as auuc_random,
+        max(case when name = 'overall_uplift' then value end) as overall_uplift,
+        max(case when name = 'uplift_at_10pct' then value end) as uplift_at_10pct,
+        max(case when name = 'uplift_at_20pct' then value end) as uplift_at_20pct,
+        max(case when name = 'uplift_at_30pct' then value end) as uplift_at_30pct,
+        max(case when name = 'uplift_at_50pct' then value end) as uplift_at_50pct
+    from state
+    where record = 'metric'
+    group by learner
+),
+
+final as (
+    select
+        cast(metrics.learner as varchar) as learner,
+        coalesce(metrics.learner = settings.champion, false) as is_champion,
+        cast(metrics.qini_coefficient as double) as qini_coefficient,
+        cast(metrics.auuc as double) as auuc,
+        cast(metrics.auuc_random as double) as auuc_random,
+        cast(metrics.overall_uplift as double) as overall_uplift,
+        cast(metrics.uplift_at_10pct as double) as uplift_at_10pct,
+        cast(metrics.uplift_at_20pct as double) as uplift_at_20pct,
+        cast(metrics.uplift_at_30pct as double) as uplift_at_30pct,
+        cast(metrics.uplift_at_50pct as double) as uplift_at_50pct,
+        cast(settings.training_rows as bigint) as training_exposures,
+        cast(settings.holdout_rows as bigint) as holdout_exposures,
+        cast(metrics.model_version as varchar) as model_version
+    from metrics
+    cross join settings
+)
+
+select * from final

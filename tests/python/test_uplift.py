@@ -1,0 +1,111 @@
+"""Uplift end to end on a demo data set large enough for a stable holdout (20,000 customers):
+the champion's Qini is clearly above random and its deciles rank like the planted effects."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from dbt_runner import build_ok
+from scipy.stats import spearmanr
+
+from audience.demo.generator import generate
+from audience.uplift.metrics import qini_curve, summary_metrics, uplift_by_decile
+
+UPLIFT_CUSTOMERS = 20_000
+
+
+@pytest.fixture(scope="module")
+def uplift_build(tmp_path_factory):
+    root = tmp_path_factory.mktemp("uplift")
+    generate(
+        root / "raw", root / "raw_truth", customers=UPLIFT_CUSTOMERS, seed=11, log=lambda _: None
+    )
+    result = build_ok(root / "raw", root / "work")
+    return result, root / "raw_truth"
+
+
+def _read(result, query):
+    with result.connect() as con:
+        return con.sql(query).to_arrow_table().to_pandas()
+
+
+def test_champion_qini_is_clearly_above_random(uplift_build):
+    result, _ = uplift_build
+    evaluation = _read(result, "select * from marts.uplift_evaluation")
+    assert set(evaluation["learner"]) == {"t_learner", "transformed_outcome"}
+    champion = evaluation[evaluation["is_champion"]].iloc[0]
+    assert champion["qini_coefficient"] == evaluation["qini_coefficient"].max()
+    print(evaluation[["learner", "qini_coefficient", "auuc", "auuc_random", "uplift_at_10pct"]])
+    # Random targeting scores 0; the planted effects are strong enough for a clear margin.
+    assert champion["qini_coefficient"] > 0.01
+    assert champion["auuc"] > 1.5 * champion["auuc_random"]
+    assert champion["uplift_at_10pct"] > 2 * champion["overall_uplift"]
+
+
+def test_predicted_deciles_rank_like_the_planted_effects(uplift_build):
+    """On the holdout exposures (never seen in training), the champion's deciles of predicted
+    uplift against the mean true effect of each decile's exposures."""
+    result, truth_dir = uplift_build
+    predictions = _read(
+        result,
+        "select state.name as exposure_id, state.value as predicted_uplift"
+        " from uplift.uplift_evaluation_state as state"
+        " inner join marts.uplift_evaluation as evaluation on state.learner = evaluation.learner"
+        " where state.record = 'holdout_prediction' and evaluation.is_champion",
+    )
+    truth = pd.read_parquet(truth_dir / "treatment_effects.parquet")
+    joined = predictions.merge(truth, on="exposure_id")
+    assert len(joined) == len(predictions) > 1000
+    joined["decile"] = pd.qcut(joined["predicted_uplift"].rank(method="first"), 10, labels=False)
+    by_decile = joined.groupby("decile")[["predicted_uplift", "true_treatment_effect"]].mean()
+    rho = spearmanr(by_decile["predicted_uplift"], by_decile["true_treatment_effect"]).statistic
+    print(by_decile.round(4), f"Spearman {rho:.3f}")
+    assert rho >= 0.8
+
+
+def test_readout_intervals_and_small_segment_flags(uplift_build):
+    result, _ = uplift_build
+    readout = _read(result, "select * from marts.campaign_segment_readout")
+    total = readout[readout["segment_id"].isna()]
+    assert len(total) == 3  # one all-customers row per campaign
+    assert (readout["uplift_ci_lower"] <= readout["uplift"]).all()
+    assert (readout["uplift"] <= readout["uplift_ci_upper"]).all()
+    per_campaign = (
+        readout[readout["segment_id"].notna()]
+        .groupby("campaign_id")[["treated_exposures", "control_exposures"]]
+        .sum()
+    )
+    assert (
+        per_campaign.to_numpy()
+        == total.set_index("campaign_id")
+        .loc[per_campaign.index, ["treated_exposures", "control_exposures"]]
+        .to_numpy()
+    ).all()
+    small = readout[readout["is_too_small_to_conclude"]]
+    assert ((small["treated_exposures"] < 100) | (small["control_exposures"] < 100)).all()
+
+
+def test_qini_of_a_perfect_ranking_beats_random_and_a_random_ranking_is_near_zero():
+    rng = np.random.default_rng(0)
+    n = 40_000
+    effect = rng.uniform(-0.1, 0.4, n)
+    treated = rng.random(n) < 0.5
+    responded = rng.random(n) < 0.2 + effect * treated
+    perfect = summary_metrics(effect, treated, responded)
+    random = summary_metrics(rng.random(n), treated, responded)
+    assert perfect["qini_coefficient"] > 0.03
+    assert abs(random["qini_coefficient"]) < 0.01
+    assert perfect["overall_uplift"] == pytest.approx(random["overall_uplift"])
+    deciles = uplift_by_decile(effect, treated, responded)
+    assert deciles["customers"].sum() == n
+    assert spearmanr(deciles["decile"], deciles["observed_uplift"]).statistic < -0.9
+
+
+def test_qini_curve_by_hand():
+    # 4 customers ranked by score: treated responder, control non-responder, treated
+    # non-responder, control responder.
+    curve = qini_curve([4, 3, 2, 1], [1, 0, 1, 0], [1, 0, 0, 1], points=4)
+    # Q(x) = (y_t - y_c * n_t / n_c) / N_t with N_t = 2
+    assert curve["qini"].round(6).tolist() == [0.0, 0.5, 0.5, 0.5, 0.0]
+    assert curve["qini_random"].tolist() == [0.0, 0.0, 0.0, 0.0, 0.0]
