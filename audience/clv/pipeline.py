@@ -1,0 +1,226 @@
+"""What the dbt Python models of python_models/clv do, without dbt.
+
+* ``fit_state``: BG/NBD and Gamma-Gamma fitted twice: on everything before the as-of date
+  (fit_period = "current", used for scoring) and on everything before the calibration end
+  (fit_period = "calibration", used for the holdout check). One row per fit period and model.
+* ``score_customers``: per customer with a purchase, P(alive), expected purchases in the next 30,
+  90 and 365 days, expected average order value and CLV over the horizon.
+* ``holdout_validation``: the calibration fit's predicted repeat purchases in the holdout period
+  (calibration end to as-of date) next to the actual ones, in total and per calibration-period
+  frequency bucket.
+
+Bad data (no customers, only one-time buyers, non-positive spend...) never raises: the fit row
+records converged = false with the reason in ``message``, and no customer is scored.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from audience.clv.bgnbd import BgNbdParams, expected_purchases, fit_bgnbd, probability_alive
+from audience.clv.errors import ClvInputError
+from audience.clv.gamma_gamma import GammaGammaParams, expected_average_value, fit_gamma_gamma
+from audience.clv.summary import repeat_purchase_summary
+from audience.clv.value import customer_lifetime_value
+
+DAYS_PER_UNIT = {"days": 1.0, "weeks": 7.0}
+BUCKETS = ("0", "1", "2", "3", "4", "5", "6", "7-9", "10+")
+
+
+@dataclass(frozen=True)
+class ClvSettings:
+    time_unit: str = "days"
+    penalizer: float = 0.0
+    horizon_days: int = 365
+    discount_rate: float = 0.1
+    holdout_days: int = 180
+    calibration_end_date: str | None = None
+    min_repeat_customers: int = 10
+
+
+def settings_from_json(text: str) -> ClvSettings:
+    values = {k: v for k, v in (json.loads(text) if text else {}).items() if v is not None}
+    settings = ClvSettings(**values)
+    if settings.time_unit not in DAYS_PER_UNIT:
+        raise ClvInputError(
+            f"var audience__clv_time_unit must be days or weeks, got {settings.time_unit!r}"
+        )
+    if settings.holdout_days < 1 or settings.horizon_days < 1:
+        raise ClvInputError("vars audience__clv_holdout_days and _horizon_days must be positive")
+    return settings
+
+
+def calibration_end(as_of_date, settings: ClvSettings) -> pd.Timestamp:
+    if settings.calibration_end_date:
+        return pd.Timestamp(settings.calibration_end_date)
+    return pd.Timestamp(as_of_date) - pd.Timedelta(days=settings.holdout_days)
+
+
+def _fit_rows(orders, as_of, period, settings) -> list[dict]:
+    """One row per model for the fit as of ``as_of``; failures are rows too."""
+    base = {"fit_period": period, "fitted_as_of_date": pd.Timestamp(as_of).date()}
+    try:
+        summary = repeat_purchase_summary(orders, as_of, settings.time_unit)
+    except ClvInputError as error:
+        return [
+            {**base, "model": m, "converged": False, "message": f"not fitted: {error}"}
+            for m in ("bgnbd", "gamma_gamma")
+        ]
+    counts = {
+        "customers": len(summary),
+        "repeat_customers": int((summary["frequency"] > 0).sum()),
+    }
+    rows = []
+    for model in ("bgnbd", "gamma_gamma"):
+        row = {**base, "model": model, **counts}
+        try:
+            if model == "bgnbd":
+                result = fit_bgnbd(
+                    summary["frequency"], summary["recency"], summary["T"],
+                    penalizer=settings.penalizer,
+                    min_repeat_customers=settings.min_repeat_customers,
+                )  # fmt: skip
+            else:
+                result = fit_gamma_gamma(
+                    summary["frequency"], summary["monetary_value"],
+                    penalizer=settings.penalizer,
+                    min_repeat_customers=settings.min_repeat_customers,
+                )  # fmt: skip
+                repeat = summary[summary["frequency"] > 0]
+                row["frequency_monetary_correlation"] = (
+                    float(np.corrcoef(repeat["frequency"], repeat["monetary_value"])[0, 1])
+                    if len(repeat) > 2
+                    else None
+                )
+        except ClvInputError as error:
+            rows.append({**row, "converged": False, "message": f"not fitted: {error}"})
+            continue
+        rows.append(
+            {
+                **row,
+                **{name: float(value) for name, value in vars(result.params).items()},
+                "log_likelihood": result.log_likelihood,
+                "converged": bool(result.converged),
+                "message": result.message,
+                "iterations": result.iterations,
+                "fitted_customers": result.customers,
+            }
+        )
+    return rows
+
+
+STATE_COLUMNS = [
+    "fit_period", "model", "fitted_as_of_date", "r", "alpha", "a", "b", "p", "q", "v",
+    "log_likelihood", "converged", "message", "iterations", "customers", "repeat_customers",
+    "fitted_customers", "frequency_monetary_correlation", "time_unit", "penalizer",
+]  # fmt: skip
+
+
+def fit_state(orders: pd.DataFrame, as_of_date, settings: ClvSettings) -> pd.DataFrame:
+    rows = _fit_rows(orders, as_of_date, "current", settings)
+    rows += _fit_rows(orders, calibration_end(as_of_date, settings), "calibration", settings)
+    frame = pd.DataFrame(rows).reindex(columns=STATE_COLUMNS)
+    frame["time_unit"] = settings.time_unit
+    frame["penalizer"] = settings.penalizer
+    for column in ("r", "alpha", "a", "b", "p", "q", "v", "log_likelihood"):
+        frame[column] = frame[column].astype("float64")
+    for column in ("iterations", "customers", "repeat_customers", "fitted_customers"):
+        frame[column] = frame[column].astype("Int64")
+    frame["frequency_monetary_correlation"] = frame["frequency_monetary_correlation"].astype(
+        "float64"
+    )
+    return frame
+
+
+def _params(state: pd.DataFrame, period: str):
+    """(BG/NBD params, Gamma-Gamma params) of a fit period, None where the fit failed."""
+    rows = state[state["fit_period"] == period].set_index("model")
+
+    def usable(model, names, kind):
+        if model not in rows.index:
+            return None
+        row = rows.loc[model]
+        if not bool(row["converged"]) or any(pd.isna(row[n]) for n in names):
+            return None
+        return kind(*(float(row[n]) for n in names))
+
+    return (
+        usable("bgnbd", ("r", "alpha", "a", "b"), BgNbdParams),
+        usable("gamma_gamma", ("p", "q", "v"), GammaGammaParams),
+    )
+
+
+SCORE_COLUMNS = {
+    "customer_id": "str", "frequency": "int64", "recency": "float64", "T": "float64",
+    "monetary_value": "float64", "probability_alive": "float64",
+    "expected_purchases_30d": "float64", "expected_purchases_90d": "float64",
+    "expected_purchases_365d": "float64", "expected_average_order_value": "float64",
+    "clv": "float64",
+}  # fmt: skip
+
+
+def score_customers(orders, as_of_date, state, settings: ClvSettings) -> pd.DataFrame:
+    bgnbd, gamma_gamma = _params(state, "current")
+    if bgnbd is None or len(orders) == 0:
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in SCORE_COLUMNS.items()})
+    summary = repeat_purchase_summary(orders, as_of_date, settings.time_unit)
+    unit = DAYS_PER_UNIT[settings.time_unit]
+    f, r, t = summary["frequency"], summary["recency"], summary["T"]
+    out = summary[["customer_id", "frequency", "recency", "T", "monetary_value"]].copy()
+    out["probability_alive"] = probability_alive(bgnbd, f, r, t)
+    for days in (30, 90, 365):
+        out[f"expected_purchases_{days}d"] = expected_purchases(bgnbd, days / unit, f, r, t)
+    if gamma_gamma is None:  # spend model failed: purchases are still predicted
+        out["expected_average_order_value"] = np.nan
+        out["clv"] = np.nan
+    else:
+        out["expected_average_order_value"] = expected_average_value(
+            gamma_gamma, f, summary["monetary_value"]
+        )
+        out["clv"] = customer_lifetime_value(
+            bgnbd, gamma_gamma, f, r, t, summary["monetary_value"],
+            horizon=settings.horizon_days / unit, discount_rate=settings.discount_rate,
+            time_unit=settings.time_unit, step=30 / unit,
+        )  # fmt: skip
+    return out.reset_index(drop=True)
+
+
+def _bucket(frequency: pd.Series) -> pd.Series:
+    return pd.cut(
+        frequency, bins=[-1, 0, 1, 2, 3, 4, 5, 6, 9, np.inf], labels=list(BUCKETS)
+    ).astype(str)
+
+
+def holdout_validation(orders, as_of_date, state, settings: ClvSettings) -> pd.DataFrame:
+    """Predicted vs actual repeat purchase days in the holdout, per frequency bucket + total."""
+    columns = ["frequency_bucket", "bucket_order", "customers", "predicted_repeat_purchases",
+               "actual_repeat_purchases", "calibration_end_date", "holdout_end_date"]  # fmt: skip
+    bgnbd, _ = _params(state, "calibration")
+    end = calibration_end(as_of_date, settings)
+    if bgnbd is None or len(orders) == 0:
+        return pd.DataFrame(columns=columns)
+    summary = repeat_purchase_summary(orders, end, settings.time_unit)
+    unit = DAYS_PER_UNIT[settings.time_unit]
+    holdout_days = (pd.Timestamp(as_of_date) - end).days
+    summary["predicted"] = expected_purchases(
+        bgnbd, holdout_days / unit, summary["frequency"], summary["recency"], summary["T"]
+    )
+    ordered_at = pd.to_datetime(orders["ordered_at"])
+    in_holdout = orders[(ordered_at >= end) & (ordered_at < pd.Timestamp(as_of_date))]
+    days = pd.to_datetime(in_holdout["ordered_at"]).dt.floor("D")
+    actual = days.groupby(in_holdout["customer_id"]).nunique()
+    summary["actual"] = summary["customer_id"].map(actual).fillna(0)
+    summary["bucket"] = _bucket(summary["frequency"])
+    rows = []
+    for order, bucket in enumerate(BUCKETS, start=1):
+        part = summary[summary["bucket"] == bucket]
+        rows.append((bucket, order, len(part), part["predicted"].sum(), part["actual"].sum()))
+    rows.append(("total", 0, len(summary), summary["predicted"].sum(), summary["actual"].sum()))
+    frame = pd.DataFrame(rows, columns=columns[:5])
+    frame["calibration_end_date"] = end.date()
+    frame["holdout_end_date"] = pd.Timestamp(as_of_date).date()
+    return frame
