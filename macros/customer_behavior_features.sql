@@ -5,7 +5,10 @@
     from the RFM features: see category_share_columns.)
 
     The staged events are aggregated per customer and date in one pass (plus one pass over the
-    feature_use events): no per-day table, no window functions. Active days in a window are counted
+    feature_use events): no per-day table. Each date reads its windows and the events since the
+    previous date (see date_ranges), and the days since the last event come from the latest
+    event of its range and the earlier ones, so many dates (the training snapshots) do not read all
+    history each. Active days in a window are counted
     with a bit mask of the days with events (bit N = N days before the date), which is much cheaper
     than count(distinct day) per window; windows longer than 126 days, which do not fit the mask,
     fall back to count(distinct). -#}
@@ -15,6 +18,7 @@
 {%- set windows = var('audience__event_windows_days') -%}
 {%- set longest_window = windows | max -%}
 {%- set weeks = var('audience__login_trend_weeks') -%}
+{%- set lookback = [longest_window, weeks * 7] | max -%}
 {%- set use_day_mask = longest_window <= 126 -%}
 {%- set login_index = event_types.index('login') + 1 -%}
 {%- set visit_indexes = [] -%}
@@ -25,6 +29,23 @@
 
     dates as (
         select distinct as_of_date from {{ dates }}
+    ),
+
+    date_ranges as (
+        -- The events each date reads in dated_events: its windows (the {{ lookback }} days before
+        -- it) and everything since the previous date (all history for the first date), so that
+        -- each event is read for a few dates, not for every later one.
+        select
+            as_of_date,
+            case when previous_date is not null then least(
+                previous_date, cast({{ dbt.dateadd('day', -lookback, 'as_of_date') }} as date)
+            ) end as range_start
+        from (
+            select
+                as_of_date,
+                lag(as_of_date) over (order by as_of_date) as previous_date
+            from dates
+        ) as ordered_dates
     ),
 
     customers as (
@@ -51,9 +72,9 @@
     ),
 
     dated_events as (
-        -- Each event with each date it comes before, and how many days before it falls. The type
-        -- becomes its position in var audience__event_types (0 for others), so the many
-        -- conditional counts below compare small integers rather than text.
+        -- Each event with the dates whose range holds it (see date_ranges), and how many days
+        -- before each date it falls. The type becomes its position in var audience__event_types
+        -- (0 for others), so the many conditional counts below compare small integers.
         select
             events.customer_id,
             case events.event_type
@@ -62,10 +83,13 @@
                 {%- endfor %}
                 else 0
             end as event_type_index,
-            dates.as_of_date,
-            {{ dbt.datediff('events.event_date', 'dates.as_of_date', 'day') }} as days_before
+            date_ranges.as_of_date,
+            events.event_date,
+            {{ dbt.datediff('events.event_date', 'date_ranges.as_of_date', 'day') }} as days_before
         from events
-        inner join dates on events.event_date < dates.as_of_date
+        inner join date_ranges
+            on events.event_date < date_ranges.as_of_date
+            and (date_ranges.range_start is null or events.event_date >= date_ranges.range_start)
     ),
 
     event_stats as (
@@ -88,10 +112,10 @@
                 case when days_before <= {{ longest_window }} then cast(1 as hugeint) << cast(days_before as integer) end
             ) as active_day_mask,
             {%- endif %}
-            min(days_before) as days_since_last_event,
-            min(case when event_type_index in ({{ visit_indexes | join(', ') if visit_indexes else 'null' }}) then days_before end)
-                as days_since_last_visit,
-            min(case when event_type_index = {{ login_index }} then days_before end) as days_since_last_login,
+            max(event_date) as last_event_date,
+            max(case when event_type_index in ({{ visit_indexes | join(', ') if visit_indexes else 'null' }}) then event_date end)
+                as last_visit_date,
+            max(case when event_type_index = {{ login_index }} then event_date end) as last_login_date,
             -- Least-squares slope of weekly logins over the last {{ weeks }} weeks (week 1 oldest,
             -- week {{ weeks }} the one just before the as-of date). Empty weeks count as zero, so
             -- the slope is sum((week - mean week) * logins) / sum((week - mean week)^2), and only
@@ -103,6 +127,20 @@
             ) / {{ (weeks * (weeks * weeks - 1) / 12) | float }} as login_trend_slope
         from dated_events
         group by customer_id, as_of_date
+    ),
+
+    last_activity as (
+        -- The last event, visit and login day before each date: the latest in the ranges of this
+        -- date and the earlier ones, which together hold every event before the date.
+        select
+            event_stats.customer_id,
+            dates.as_of_date,
+            {{ dbt.datediff('max(event_stats.last_event_date)', 'dates.as_of_date', 'day') }} as days_since_last_event,
+            {{ dbt.datediff('max(event_stats.last_visit_date)', 'dates.as_of_date', 'day') }} as days_since_last_visit,
+            {{ dbt.datediff('max(event_stats.last_login_date)', 'dates.as_of_date', 'day') }} as days_since_last_login
+        from event_stats
+        inner join dates on event_stats.as_of_date <= dates.as_of_date
+        group by event_stats.customer_id, dates.as_of_date
     ),
 
     feature_use as (
@@ -161,9 +199,9 @@
             coalesce(event_stats.active_days_{{ window }}d, 0) as active_days_{{ window }}d,
             {%- endif %}
             {%- endfor %}
-            event_stats.days_since_last_event,
-            event_stats.days_since_last_visit,
-            event_stats.days_since_last_login,
+            last_activity.days_since_last_event,
+            last_activity.days_since_last_visit,
+            last_activity.days_since_last_login,
             coalesce(event_stats.login_trend_slope, 0) as login_trend_slope,
             coalesce(feature_stats.features_used_{{ longest_window }}d, 0) as features_used_{{ longest_window }}d,
             coalesce(
@@ -175,6 +213,9 @@
         left join event_stats
             on population.customer_id = event_stats.customer_id
             and population.as_of_date = event_stats.as_of_date
+        left join last_activity
+            on population.customer_id = last_activity.customer_id
+            and population.as_of_date = last_activity.as_of_date
         left join feature_stats
             on population.customer_id = feature_stats.customer_id
             and population.as_of_date = feature_stats.as_of_date
