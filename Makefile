@@ -11,7 +11,7 @@ DEMO_DIR := $(CURDIR)/data/demo
 DBT := $(BIN)/dbt
 DBT_FLAGS := --project-dir $(CURDIR) --profiles-dir $(CURDIR)/profiles
 
-.PHONY: install run demo-data build summary test lint unit bench bench-segments lock clean
+.PHONY: install run demo-data build summary test lint unit bench bench-segments bench-clv lock clean
 
 install: $(VENV)/.installed
 
@@ -58,6 +58,10 @@ bench: install
 # scikit-learn KMeans on all rows.
 bench-segments: install
 	$(BIN)/python benchmarks/bench_segmentation.py --customers $(BENCH_CUSTOMERS)
+
+# Lifetime-value benchmark at 1M customers: BG/NBD + Gamma-Gamma fits and scoring.
+bench-clv: install
+	$(BIN)/python benchmarks/bench_clv.py --customers $(BENCH_CUSTOMERS)
 
 lock:
 	$(BIN)/pip freeze --exclude-editable | grep -v '^audience' \

@@ -2,17 +2,50 @@
     reading only events before that date. One row per (customer_id, as_of_date): event counts per
     configured type over each window in var audience__event_windows_days, days since the last event
     / visit / login, the weekly login trend and feature adoption. (Spend shares per category come
-    from the RFM features: see category_share_columns.) -#}
+    from the RFM features: see category_share_columns.)
+
+    The staged events are aggregated per customer and date in one pass (plus one pass over the
+    feature_use events): no per-day table. Each date reads its windows and the events since the
+    previous date (see date_ranges), and the days since the last event come from the latest
+    event of its range and the earlier ones, so many dates (the training snapshots) do not read all
+    history each. Active days in a window are counted
+    with a bit mask of the days with events (bit N = N days before the date), which is much cheaper
+    than count(distinct day) per window; windows longer than 126 days, which do not fit the mask,
+    fall back to count(distinct). -#}
 {% macro customer_behavior_features(dates) -%}
 {%- set event_types = var('audience__event_types') -%}
+{%- set visit_types = var('audience__visit_event_types') -%}
 {%- set windows = var('audience__event_windows_days') -%}
 {%- set longest_window = windows | max -%}
 {%- set weeks = var('audience__login_trend_weeks') -%}
 {%- set lookback = [longest_window, weeks * 7] | max -%}
+{%- set use_day_mask = longest_window <= 126 -%}
+{%- set login_index = event_types.index('login') + 1 -%}
+{%- set visit_indexes = [] -%}
+{%- for event_type in event_types if event_type in visit_types -%}
+    {%- do visit_indexes.append(event_types.index(event_type) + 1) -%}
+{%- endfor -%}
     with
 
     dates as (
         select distinct as_of_date from {{ dates }}
+    ),
+
+    date_ranges as (
+        -- The events each date reads in dated_events: its windows (the {{ lookback }} days before
+        -- it) and everything since the previous date (all history for the first date), so that
+        -- each event is read for a few dates, not for every later one.
+        select
+            as_of_date,
+            case when previous_date is not null then least(
+                previous_date, cast({{ dbt.dateadd('day', -lookback, 'as_of_date') }} as date)
+            ) end as range_start
+        from (
+            select
+                as_of_date,
+                lag(as_of_date) over (order by as_of_date) as previous_date
+            from dates
+        ) as ordered_dates
     ),
 
     customers as (
@@ -22,8 +55,12 @@
         from {{ ref('stg_shop__customers') }}
     ),
 
-    event_days as (
-        select * from {{ ref('int_customer_events_daily') }}
+    events as (
+        select
+            customer_id,
+            event_type,
+            cast(event_at as date) as event_date
+        from {{ ref('stg_shop__events') }}
     ),
 
     population as (
@@ -34,57 +71,76 @@
         inner join dates on customers.signup_at < dates.as_of_date
     ),
 
-    recent_days as (
-        -- Only the days inside the longest window (or the login-trend weeks) before each date.
+    dated_events as (
+        -- Each event with the dates whose range holds it (see date_ranges), and how many days
+        -- before each date it falls. The type becomes its position in var audience__event_types
+        -- (0 for others), so the many conditional counts below compare small integers.
         select
-            event_days.*,
-            dates.as_of_date,
-            {{ dbt.datediff('event_days.event_date', 'dates.as_of_date', 'day') }} as days_before
-        from event_days
-        inner join dates
-            on event_days.event_date < dates.as_of_date
-            and event_days.event_date >= {{ dbt.dateadd('day', -lookback, 'dates.as_of_date') }}
+            events.customer_id,
+            case events.event_type
+                {%- for event_type in event_types %}
+                when '{{ event_type }}' then {{ loop.index }}
+                {%- endfor %}
+                else 0
+            end as event_type_index,
+            date_ranges.as_of_date,
+            events.event_date,
+            {{ dbt.datediff('events.event_date', 'date_ranges.as_of_date', 'day') }} as days_before
+        from events
+        inner join date_ranges
+            on events.event_date < date_ranges.as_of_date
+            and (date_ranges.range_start is null or events.event_date >= date_ranges.range_start)
     ),
 
-    window_stats as (
+    event_stats as (
         select
             customer_id,
             as_of_date,
             {%- for window in windows %}
             {%- for event_type in event_types %}
-            cast(sum(case when days_before <= {{ window }} then {{ event_type }}_events else 0 end) as integer)
-                as {{ event_type }}_events_{{ window }}d,
+            cast(count(case when days_before <= {{ window }} and event_type_index = {{ loop.index }} then 1 end)
+                as integer) as {{ event_type }}_events_{{ window }}d,
             {%- endfor %}
-            cast(sum(case when days_before <= {{ window }} then events else 0 end) as integer)
-                as events_{{ window }}d,
-            cast(count(case when days_before <= {{ window }} then 1 end) as integer)
+            cast(count(case when days_before <= {{ window }} then 1 end) as integer) as events_{{ window }}d,
+            {%- if not use_day_mask %}
+            cast(count(distinct case when days_before <= {{ window }} then days_before end) as integer)
                 as active_days_{{ window }}d,
+            {%- endif %}
             {%- endfor %}
+            {%- if use_day_mask %}
+            bit_or(
+                case when days_before <= {{ longest_window }} then cast(1 as hugeint) << cast(days_before as integer) end
+            ) as active_day_mask,
+            {%- endif %}
+            max(event_date) as last_event_date,
+            max(case when event_type_index in ({{ visit_indexes | join(', ') if visit_indexes else 'null' }}) then event_date end)
+                as last_visit_date,
+            max(case when event_type_index = {{ login_index }} then event_date end) as last_login_date,
             -- Least-squares slope of weekly logins over the last {{ weeks }} weeks (week 1 oldest,
             -- week {{ weeks }} the one just before the as-of date). Empty weeks count as zero, so
             -- the slope is sum((week - mean week) * logins) / sum((week - mean week)^2), and only
-            -- days with logins contribute to the numerator.
+            -- logins contribute to the numerator.
             sum(
-                case when days_before <= {{ weeks * 7 }} then
-                    ({{ weeks }} - floor((days_before - 1) / 7) - {{ (weeks + 1) / 2 }}) * login_events
+                case when days_before <= {{ weeks * 7 }} and event_type_index = {{ login_index }} then
+                    {{ weeks }} - floor((days_before - 1) / 7) - {{ (weeks + 1) / 2 }}
                 else 0 end
             ) / {{ (weeks * (weeks * weeks - 1) / 12) | float }} as login_trend_slope
-        from recent_days
+        from dated_events
         group by customer_id, as_of_date
     ),
 
     last_activity as (
-        -- The customer's last event day before each date: event_date < D <= next_event_date.
+        -- The last event, visit and login day before each date: the latest in the ranges of this
+        -- date and the earlier ones, which together hold every event before the date.
         select
-            event_days.customer_id,
+            event_stats.customer_id,
             dates.as_of_date,
-            {{ dbt.datediff('event_days.event_date', 'dates.as_of_date', 'day') }} as days_since_last_event,
-            {{ dbt.datediff('event_days.last_visit_date', 'dates.as_of_date', 'day') }} as days_since_last_visit,
-            {{ dbt.datediff('event_days.last_login_date', 'dates.as_of_date', 'day') }} as days_since_last_login
-        from event_days
-        inner join dates
-            on event_days.event_date < dates.as_of_date
-            and (event_days.next_event_date >= dates.as_of_date or event_days.next_event_date is null)
+            {{ dbt.datediff('max(event_stats.last_event_date)', 'dates.as_of_date', 'day') }} as days_since_last_event,
+            {{ dbt.datediff('max(event_stats.last_visit_date)', 'dates.as_of_date', 'day') }} as days_since_last_visit,
+            {{ dbt.datediff('max(event_stats.last_login_date)', 'dates.as_of_date', 'day') }} as days_since_last_login
+        from event_stats
+        inner join dates on event_stats.as_of_date <= dates.as_of_date
+        group by event_stats.customer_id, dates.as_of_date
     ),
 
     feature_use as (
@@ -130,15 +186,23 @@
             population.as_of_date,
             {%- for window in windows %}
             {%- for event_type in event_types %}
-            coalesce(window_stats.{{ event_type }}_events_{{ window }}d, 0) as {{ event_type }}_events_{{ window }}d,
+            coalesce(event_stats.{{ event_type }}_events_{{ window }}d, 0) as {{ event_type }}_events_{{ window }}d,
             {%- endfor %}
-            coalesce(window_stats.events_{{ window }}d, 0) as events_{{ window }}d,
-            coalesce(window_stats.active_days_{{ window }}d, 0) as active_days_{{ window }}d,
+            coalesce(event_stats.events_{{ window }}d, 0) as events_{{ window }}d,
+            {%- if use_day_mask %}
+            {#- Bits 1 .. window: the days inside the window. #}
+            coalesce(
+                cast(bit_count(event_stats.active_day_mask & cast('{{ 2 ** (window + 1) - 2 }}' as hugeint)) as integer),
+                0
+            ) as active_days_{{ window }}d,
+            {%- else %}
+            coalesce(event_stats.active_days_{{ window }}d, 0) as active_days_{{ window }}d,
+            {%- endif %}
             {%- endfor %}
             last_activity.days_since_last_event,
             last_activity.days_since_last_visit,
             last_activity.days_since_last_login,
-            coalesce(window_stats.login_trend_slope, 0) as login_trend_slope,
+            coalesce(event_stats.login_trend_slope, 0) as login_trend_slope,
             coalesce(feature_stats.features_used_{{ longest_window }}d, 0) as features_used_{{ longest_window }}d,
             coalesce(
                 cast(feature_stats.features_used_{{ longest_window }}d as double)
@@ -146,9 +210,9 @@
                 0
             ) as feature_adoption_rate
         from population
-        left join window_stats
-            on population.customer_id = window_stats.customer_id
-            and population.as_of_date = window_stats.as_of_date
+        left join event_stats
+            on population.customer_id = event_stats.customer_id
+            and population.as_of_date = event_stats.as_of_date
         left join last_activity
             on population.customer_id = last_activity.customer_id
             and population.as_of_date = last_activity.as_of_date

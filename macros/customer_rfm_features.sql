@@ -3,8 +3,8 @@
     placed before that date. One row per (customer_id, as_of_date). Used for the current features
     (one date) and the training snapshots (many), so both share one definition.
 
-    Each customer's state at date D is the running-total row of their last purchase before D (see
-    int_customer_purchases_running): ordered_at < D <= next_purchase_at. -#}
+    Purchases (int_orders, one row per order) are aggregated per customer and date: one pass over
+    the orders for the current features. -#}
 {% macro customer_rfm_features(dates) -%}
 {%- set categories = var('audience__product_categories') + ['other'] -%}
     with
@@ -20,8 +20,16 @@
         from {{ ref('stg_shop__customers') }}
     ),
 
-    running as (
-        select * from {{ ref('int_customer_purchases_running') }}
+    purchases as (
+        select
+            customer_id,
+            ordered_at,
+            {%- for category in categories %}
+            net_amount_{{ category }},
+            {%- endfor %}
+            net_amount
+        from {{ ref('int_orders') }}
+        where is_purchase
     ),
 
     population as (
@@ -33,14 +41,20 @@
         inner join dates on customers.signup_at < dates.as_of_date
     ),
 
-    purchase_state as (
+    purchase_stats as (
         select
-            running.*,
-            dates.as_of_date
-        from running
-        inner join dates
-            on running.ordered_at < dates.as_of_date
-            and (running.next_purchase_at >= dates.as_of_date or running.next_purchase_at is null)
+            purchases.customer_id,
+            dates.as_of_date,
+            min(purchases.ordered_at) as first_purchase_at,
+            max(purchases.ordered_at) as last_purchase_at,
+            cast(count(*) as integer) as frequency,
+            {%- for category in categories %}
+            sum(purchases.net_amount_{{ category }}) as net_amount_{{ category }},
+            {%- endfor %}
+            sum(purchases.net_amount) as monetary
+        from purchases
+        inner join dates on purchases.ordered_at < dates.as_of_date
+        group by purchases.customer_id, dates.as_of_date
     ),
 
     final as (
@@ -50,21 +64,21 @@
             population.signup_at,
             {{ dbt.datediff('cast(population.signup_at as date)', 'population.as_of_date', 'day') }}
                 as tenure_days,
-            purchase_state.first_purchase_at,
-            purchase_state.ordered_at as last_purchase_at,
-            {{ dbt.datediff('cast(purchase_state.ordered_at as date)', 'population.as_of_date', 'day') }}
+            purchase_stats.first_purchase_at,
+            purchase_stats.last_purchase_at,
+            {{ dbt.datediff('cast(purchase_stats.last_purchase_at as date)', 'population.as_of_date', 'day') }}
                 as recency_days,
-            coalesce(purchase_state.running_frequency, 0) as frequency,
-            coalesce(purchase_state.running_monetary, 0) as monetary,
-            purchase_state.running_monetary / purchase_state.running_frequency as average_order_value,
+            coalesce(purchase_stats.frequency, 0) as frequency,
+            coalesce(purchase_stats.monetary, 0) as monetary,
+            purchase_stats.monetary / purchase_stats.frequency as average_order_value,
             {%- for category in categories %}
-            coalesce(purchase_state.running_net_amount_{{ category }}, 0)
+            coalesce(purchase_stats.net_amount_{{ category }}, 0)
                 as net_amount_{{ category }}{{ "," if not loop.last }}
             {%- endfor %}
         from population
-        left join purchase_state
-            on population.customer_id = purchase_state.customer_id
-            and population.as_of_date = purchase_state.as_of_date
+        left join purchase_stats
+            on population.customer_id = purchase_stats.customer_id
+            and population.as_of_date = purchase_stats.as_of_date
     )
 
     select * from final

@@ -1,3 +1,13 @@
+{#- Twelve cutoffs x every customer: far more rows in flight than the current features. Unless
+    AUDIENCE_DUCKDB_MEMORY_LIMIT is set, this model alone may use up to half the machine's memory
+    (the profile's default, 3GB, keeps the current features lean but is too little here); the
+    post-hook restores the default. -#}
+{%- if not env_var('AUDIENCE_DUCKDB_MEMORY_LIMIT', '') %}
+{{ config(
+    pre_hook="set memory_limit = '50%'",
+    post_hook="set memory_limit = '3GB'",
+) }}
+{%- endif %}
 -- Point-in-time training rows: the customer features as of each snapshot cutoff (reading only
 -- data before it) with labels observed only after it.
 --   purchase_30d: 1 if the customer made a purchase in [cutoff, cutoff + 30 days), else 0.

@@ -4,7 +4,8 @@
 with
 
 orders as (
-    select max(ordered_at) as last_ordered_at from {{ ref('stg_shop__order_lines') }}
+    -- The last staged order line (an order's lines may carry different times).
+    select max(last_line_ordered_at) as last_ordered_at from {{ ref('int_orders') }}
 ),
 
 final as (

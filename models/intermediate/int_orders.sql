@@ -6,7 +6,23 @@
 with
 
 order_lines as (
-    select * from {{ ref('stg_shop__order_lines') }}
+    select
+        order_id,
+        customer_id,
+        ordered_at,
+        line_amount,
+        is_refunded,
+        -- Where the line's net amount goes: its position in var audience__product_categories,
+        -- 0 for any other category (or none), NULL when refunded. One CASE per line, so the sums
+        -- below compare small integers rather than text.
+        case
+            when is_refunded then null
+            {%- for category in categories %}
+            when product_category = '{{ category }}' then {{ loop.index }}
+            {%- endfor %}
+            else 0
+        end as net_category_index
+    from {{ ref('stg_shop__order_lines') }}
 ),
 
 aggregated as (
@@ -14,20 +30,14 @@ aggregated as (
         order_id,
         min(customer_id) as customer_id,
         min(ordered_at) as ordered_at,
+        max(ordered_at) as last_line_ordered_at,
         count(*) as line_count,
         sum(line_amount) as gross_amount,
         sum(case when is_refunded then line_amount else 0 end) as refunded_amount,
         {%- for category in categories %}
-        sum(case when not is_refunded and product_category = '{{ category }}' then line_amount else 0 end)
-            as net_amount_{{ category }},
+        sum(case when net_category_index = {{ loop.index }} then line_amount else 0 end) as net_amount_{{ category }},
         {%- endfor %}
-        sum(case when not is_refunded and (
-                    product_category is null
-                    or product_category not in {{ quoted_list(categories) }}
-                ) then line_amount
-            else 0
-        end)
-            as net_amount_other
+        sum(case when net_category_index = 0 then line_amount else 0 end) as net_amount_other
     from order_lines
     group by order_id
 ),
@@ -38,6 +48,7 @@ final as (
         customer_id,
         ordered_at,
         cast(ordered_at as date) as order_date,
+        last_line_ordered_at,
         line_count,
         gross_amount,
         refunded_amount,

@@ -1,56 +1,50 @@
-{{ config(materialized="table") }}
-{%- set raw_types = raw_column_types(source('shop', 'events')) %}
-
--- Every raw event, parsed, with the reason it is rejected (NULL when it is staged).
+-- Every raw event, parsed, with the reason it is rejected (NULL when it is staged). A view: the
+-- staged events are read once by the models that aggregate them, not copied into a table.
 with
 
-source as (
-    select * from {{ source('shop', 'events') }}
-),
-
-customers as (
-    select customer_id from {{ ref('stg_shop__customers') }}
-),
-
-parsed as (
-    -- Each value is parsed once; raw_ columns keep source values that parsing can lose.
-    select
-        {{ text_value('event_id', raw_types.get('event_id')) }} as event_id,
-        {{ text_value('customer_id', raw_types.get('customer_id')) }} as customer_id,
-        {{ timestamp_value('event_at', raw_types.get('event_at')) }} as event_at,
-        lower({{ text_value('event_type', raw_types.get('event_type')) }}) as event_type,
-        lower({{ text_value('platform', raw_types.get('platform')) }}) as platform,
-        {{ text_value('event_detail', raw_types.get('event_detail')) }} as event_detail,
-        event_at as raw_event_at
-    from source
-),
-
 checked as (
+    select * from {{ ref('base_shop__events_checked') }}
+),
+
+repeated_ids as (
+    select distinct id_key from {{ ref('base_shop__events_repeated') }}
+),
+
+repeated as (
+    select * from {{ ref('base_shop__events_repeated') }}
+),
+
+single as (
+    -- Rows whose id appears only once in the raw file: nothing to deduplicate.
     select
-        parsed.*,
-        case
-            when parsed.event_id is null then 'missing_event_id'
-            when parsed.customer_id is null then 'missing_customer_id'
-            {{- timestamp_rejections('parsed.raw_event_at', 'parsed.event_at', 'event_at') }}
-            when parsed.event_type is null then 'missing_event_type'
-            when parsed.event_type not in {{ quoted_list(var('audience__event_types')) }}
-                then 'unknown_event_type'
-            when customers.customer_id is null then 'unknown_customer'
-        end as invalid_reason
-    from parsed
-    left join customers on parsed.customer_id = customers.customer_id
+        checked.event_id,
+        checked.customer_id,
+        checked.event_at,
+        checked.event_type,
+        checked.platform,
+        checked.event_detail,
+        checked.raw_event_at,
+        checked.invalid_reason,
+        1 as id_rank
+    from checked
+    left join repeated_ids on checked.id_key = repeated_ids.id_key
+    where repeated_ids.id_key is null
 ),
 
 ranked as (
+    select * from single
+    union all
     select
-        *,
-        -- Among valid rows with one id, the earliest wins (then every column in turn, so the
-        -- choice is the same on every run).
-        row_number() over (
-            partition by event_id, invalid_reason is null
-            order by event_at, customer_id, event_type, platform, event_detail
-        ) as id_rank
-    from checked
+        event_id,
+        customer_id,
+        event_at,
+        event_type,
+        platform,
+        event_detail,
+        raw_event_at,
+        invalid_reason,
+        id_rank
+    from repeated
 ),
 
 final as (
