@@ -9,7 +9,7 @@ state as (
 final as (
     select
         cast(fit_period as varchar) as fit_period,
-        cast(model as varchar) as model,
+        cast(model as varchar) as model,  -- noqa: RF04
         cast(fitted_as_of_date as date) as fitted_as_of_date,
         cast(r as double) as r,
         cast(alpha as double) as alpha,
