@@ -13,7 +13,9 @@
 {%- endmacro %}
 
 {% macro default__segment_assignment_sql(features, model_state) -%}
-{%- if not execute -%}
+{#- Nothing to read while dbt parses, or before the model exists (dbt compile or sqlfluff on a
+    fresh warehouse): an empty result with the right columns. -#}
+{%- if not execute or load_relation(model_state) is none -%}
     select
         cast(null as varchar) as customer_id,
         cast(null as integer) as segment_id,

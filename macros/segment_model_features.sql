@@ -1,7 +1,7 @@
 {#- The feature columns of the current model in `model_state` (segment_model_state), in order.
-    Empty while dbt parses (nothing is queried then). -#}
+    Empty while dbt parses or before the model exists. -#}
 {% macro segment_model_features(model_state) -%}
-    {%- if not execute -%}
+    {%- if not execute or load_relation(model_state) is none -%}
         {{ return([]) }}
     {%- endif -%}
     {%- set rows = run_query(

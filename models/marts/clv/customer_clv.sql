@@ -16,7 +16,7 @@ final as (
         cast(scores.customer_id as varchar) as customer_id,
         cast(scores.frequency as bigint) as frequency,
         cast(scores.recency as double) as recency,
-        cast(scores."T" as double) as customer_age,  -- noqa: RF06 (BG/NBD calls it T)
+        cast(scores.t as double) as customer_age,  -- BG/NBD's T (DuckDB names are case-insensitive)
         cast(scores.monetary_value as double) as monetary_value,
         cast(scores.probability_alive as double) as probability_alive,
         cast(scores.expected_purchases_30d as double) as expected_purchases_30d,

@@ -36,12 +36,13 @@ feature_values as (
     {%- endfor %}
     {%- if not features %}
     select
-        cast(null as varchar) as customer_id,
-        cast(null as integer) as segment_id,
-        cast(null as varchar) as model_version,
+        customer_id,
+        segment_id,
+        model_version,
         cast(null as varchar) as feature,
         cast(null as integer) as feature_position,
         cast(null as double) as feature_value
+    from joined
     where false
     {%- endif %}
 ),
