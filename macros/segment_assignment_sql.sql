@@ -5,7 +5,7 @@
     centroid for k-means, the most probable component for a Gaussian mixture) and take the lowest
     score, the lowest segment id on a tie. Customers with less history than the model's minimum
     tenure get segment 0; for density models, a customer farther than the chosen segment's radius
-    is noise (segment -1). The Python twin is SegmentModel.assign in audience/segmentation/model.py:
+    is noise (segment -1). A NaN feature value is filled like a NULL. The Python twin is SegmentModel.assign in audience/segmentation/model.py:
     both evaluate the same expressions in the same order.
     Columns: customer_id, segment_id, distance_to_centroid (Euclidean, in model space), model_version. -#}
 {% macro segment_assignment_sql(features, model_state) -%}
@@ -28,7 +28,7 @@
     ~ " where model_sequence = (select max(model_sequence) from " ~ model_state ~ ")"
     ~ " order by record, segment_id, position"
 ) -%}
-{%- set ns = namespace(version=none, min_tenure=0, features=[], dimensions=[], segments=[]) -%}
+{%- set ns = namespace(version=none, min_tenure=0, algorithm=none, features=[], dimensions=[], segments=[]) -%}
 {%- set by_feature = {} -%}
 {%- set by_segment = {} -%}
 {%- set pca = {'mean': {}, 'loadings': {}} -%}
@@ -37,6 +37,8 @@
     {%- set record = row['record'] -%}
     {%- if record == 'setting' and row['name'] == 'min_tenure_days' -%}
         {%- set ns.min_tenure = row['text_value'] | int -%}
+    {%- elif record == 'setting' and row['name'] == 'algorithm' -%}
+        {%- set ns.algorithm = row['text_value'] -%}
     {%- elif record == 'feature_transform' -%}
         {%- do ns.features.append(row['name']) -%}
         {%- do by_feature.setdefault(row['name'], {}).update({'transform': row['text_value']}) -%}
@@ -74,7 +76,7 @@
         select
             customer_id,
             tenure_days{% for feature in ns.features %}{% set f = by_feature[feature] %},
-            {%- set filled = 'coalesce(cast(' ~ adapter.quote(feature) ~ ' as double), ' ~ segment_sql_number(f['feature_fill']) ~ ')' %}
+            {%- set filled = 'coalesce(nullif(cast(' ~ adapter.quote(feature) ~ " as double), cast('nan' as double)), " ~ segment_sql_number(f['feature_fill']) ~ ')' %}
             {%- set transformed = 'ln(1 + greatest(' ~ filled ~ ', 0e0))' if f['transform'] == 'log1p' else filled %}
             ({{ transformed }} - {{ segment_sql_number(f['feature_mean']) }}) / {{ segment_sql_number(f['feature_scale']) }} as z_{{ feature }}
             {%- endfor %}
@@ -143,7 +145,8 @@
                     case when distance_{{ loop.index }} > {{ segment_sql_number(s['radius']) }} then -1 else {{ segment_id }} end
                     {%- else %} {{ segment_id }}{% endif %}
                 {%- endfor %}
-                else 0
+                {#- no segment at all: a density model that found no cluster makes everyone noise #}
+                else {{ -1 if ns.algorithm in ('dbscan', 'hdbscan') else 0 }}
             end as segment_id,
             cast(case
                 when not coalesce(tenure_days >= {{ ns.min_tenure }}, false) then null

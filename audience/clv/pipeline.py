@@ -10,7 +10,9 @@
   frequency bucket.
 
 Bad data (no customers, only one-time buyers, non-positive spend...) never raises: the fit row
-records converged = false with the reason in ``message``, and no customer is scored.
+records converged = false with the reason in ``message``, and no customer is scored. A bad
+setting (e.g. a calibration end after the as-of date) stops the build with a message naming the
+var.
 """
 
 from __future__ import annotations
@@ -55,9 +57,16 @@ def settings_from_json(text: str) -> ClvSettings:
 
 
 def calibration_end(as_of_date, settings: ClvSettings) -> pd.Timestamp:
-    if settings.calibration_end_date:
-        return pd.Timestamp(settings.calibration_end_date)
-    return pd.Timestamp(as_of_date) - pd.Timedelta(days=settings.holdout_days)
+    """End of the calibration period; a date on or after the as-of date is a settings error."""
+    if not settings.calibration_end_date:
+        return pd.Timestamp(as_of_date) - pd.Timedelta(days=settings.holdout_days)
+    end = pd.Timestamp(settings.calibration_end_date)
+    if end >= pd.Timestamp(as_of_date):
+        raise ClvInputError(
+            f"var audience__clv_calibration_end_date ({end.date()}) must be before the as-of "
+            f"date ({pd.Timestamp(as_of_date).date()}): the holdout runs from one to the other"
+        )
+    return end
 
 
 def _fit_rows(orders, as_of, period, settings) -> list[dict]:

@@ -217,6 +217,7 @@ class SegmentModel:
             return values.to_numpy(dtype=float).reshape(shape)
 
         radii = rows("radius")
+        is_density = settings["algorithm"] in ("dbscan", "hdbscan")
         loadings = rows("pca_loading")
         pca = None
         if len(loadings):
@@ -249,7 +250,7 @@ class SegmentModel:
             weights=matrix("weight") if shape[1] else np.zeros(shape),
             biases=rows("bias").sort_values("segment_id")["value"].to_numpy(dtype=float),
             radii=radii.sort_values("segment_id")["value"].to_numpy(dtype=float)
-            if len(radii)
+            if is_density
             else None,
             pca_mean=pca[0] if pca else None,
             pca_loadings=pca[1] if pca else None,
@@ -323,6 +324,8 @@ class SegmentModel:
         is_new = ~(tenure >= self.min_tenure_days)  # NULL tenure counts as new
         segment = np.full(len(frame), NEW_SEGMENT_ID, dtype=np.int64)
         distance = np.full(len(frame), np.nan)
+        if not self.k and self.is_density:  # a density model that found no cluster: all noise
+            segment = np.where(is_new, NEW_SEGMENT_ID, NOISE_SEGMENT_ID)
         if self.k:
             scores, distances = self.score(self.model_space(frame))
             best = np.argmin(scores, axis=1)  # the first of equal scores: lowest segment id

@@ -44,6 +44,9 @@ class SegmentationSettings:
     seed: int = 42
     dbscan_eps: float | None = None
     dbscan_min_samples: int = 20
+    # auto: retrain when data or settings change; never: keep applying the latest stored model
+    # (new customers are still assigned, by the generated SQL). Not part of the model version.
+    retrain: str = field(default="auto", compare=False)
     notes: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -54,6 +57,7 @@ class SegmentationSettings:
         """Canonical JSON of every setting that changes the model (part of the model version)."""
         settings = asdict(self)
         settings.pop("notes")
+        settings.pop("retrain")
         return json.dumps(settings, sort_keys=True, separators=(",", ":"))
 
     @classmethod
@@ -92,6 +96,11 @@ class SegmentationSettings:
                 f"var audience__segment_algorithm must be one of {', '.join(ALGORITHMS)}; "
                 f"got {algorithm!r}"
             )
+        retrain = str(value("retrain", "auto")).strip().lower()
+        if retrain not in ("auto", "never"):
+            raise SegmentationSettingsError(
+                f"var audience__segment_retrain must be auto or never, got {retrain!r}"
+            )
         k_rule = str(value("k_rule", "calinski_harabasz")).strip().lower()
         if k_rule not in K_RULES:
             raise SegmentationSettingsError(
@@ -123,6 +132,7 @@ class SegmentationSettings:
             seed=number("seed", 42),
             dbscan_eps=number("dbscan_eps", None, kind=float),
             dbscan_min_samples=number("dbscan_min_samples", 20, minimum=2),
+            retrain=retrain,
         )
 
 

@@ -4,7 +4,8 @@ The state table keeps every model version ever trained (an incremental model key
 model_version). A run whose data and settings give an existing version reuses that version's
 rows (no refit, so identical results); otherwise it trains a new one, matching its segment ids to
 the latest model. Either way the version used by this run gets the highest model_sequence, which
-is how downstream models find the current model.
+is how downstream models find the current model. With var audience__segment_retrain: never, a
+run keeps the latest stored model whatever the data (the SQL assigns new customers with it).
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ def build_model_state(
     version = model_version(features, settings, as_of_date)
     history = history if history is not None and len(history) else None
     latest_sequence = int(history["model_sequence"].max()) if history is not None else 0
+    if history is not None and settings.retrain == "never":
+        return history[history["model_sequence"] == latest_sequence].reset_index(drop=True)
     if history is not None and version in set(history["model_version"]):
         rows = history[history["model_version"] == version].copy()
         if int(rows["model_sequence"].iloc[0]) != latest_sequence:

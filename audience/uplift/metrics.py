@@ -95,13 +95,26 @@ def summary_metrics(predicted, treated, responded) -> dict[str, float]:
     return metrics
 
 
+def deciles(values) -> np.ndarray:
+    """Decile 1-10 of each value, 1 = highest, from value breakpoints: 1 + (how many values are
+    strictly higher) * 10 // n, so equal values always share a decile."""
+    values = np.asarray(values, dtype=float)
+    ascending = np.sort(values)
+    higher = len(values) - np.searchsorted(ascending, values, side="right")
+    return higher * 10 // max(len(values), 1) + 1
+
+
 def uplift_by_decile(predicted, treated, responded) -> pd.DataFrame:
-    """Per decile of predicted uplift (1 = highest): sizes, response rates, observed uplift."""
-    t, y = _ranked(predicted, treated, responded)
-    order = np.argsort(-np.asarray(predicted, dtype=float), kind="stable")
-    p = np.asarray(predicted, dtype=float)[order]
-    decile = (np.arange(len(t)) * 10 // max(len(t), 1)) + 1
-    frame = pd.DataFrame({"decile": decile, "treated": t, "responded": y, "predicted": p})
+    """Per decile of predicted uplift (1 = highest, see ``deciles``): sizes, response rates,
+    observed uplift."""
+    frame = pd.DataFrame(
+        {
+            "decile": deciles(predicted),
+            "treated": np.asarray(treated, dtype=bool),
+            "responded": np.asarray(responded, dtype=float),
+            "predicted": np.asarray(predicted, dtype=float),
+        }
+    )
     rows = []
     for d in range(1, 11):
         part = frame[frame["decile"] == d]

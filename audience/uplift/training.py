@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from audience.uplift.learners import LEARNERS, UpliftModel, fit_learner
-from audience.uplift.metrics import qini_curve, summary_metrics, uplift_by_decile
+from audience.uplift.metrics import deciles, qini_curve, summary_metrics, uplift_by_decile
 
 GROUPS = ("persuadable", "sure_thing", "lost_cause", "do_not_disturb")
 
@@ -130,9 +130,7 @@ def score(model: UpliftModel, customers: pd.DataFrame, settings: UpliftSettings)
         raise UpliftInputError(f"the customer features have no column(s) {', '.join(missing)}")
     customers = customers.sort_values("customer_id", kind="stable").reset_index(drop=True)
     uplift, p_control = model.predict(_matrix(customers, settings.features))
-    order = np.argsort(-uplift, kind="stable")
-    decile = np.empty(len(customers), dtype=np.int64)
-    decile[order] = np.arange(len(customers)) * 10 // max(len(customers), 1) + 1
+    decile = deciles(uplift)
     group = np.where(
         uplift >= settings.min_effect,
         "persuadable",

@@ -39,7 +39,7 @@ def test_every_buyer_is_scored(built):
     )["n"].iloc[0]
     assert len(clv) == buyers
     assert clv["clv"].notna().all() and (clv["clv"] >= 0).all()
-    # more expected purchases over a longer horizon, and alive customers buy more
+    # more expected purchases over a longer horizon
     assert (clv["expected_purchases_90d"] >= clv["expected_purchases_30d"]).all()
     assert (clv["expected_purchases_365d"] >= clv["expected_purchases_90d"]).all()
 
@@ -68,3 +68,13 @@ def test_bad_data_gives_a_note_and_no_scores(orders, message):
     assert state["message"].str.contains(message).all()
     assert score_customers(orders, "2026-01-01", state, settings).empty
     assert holdout_validation(orders, "2026-01-01", state, settings).empty
+
+
+def test_a_calibration_end_after_the_as_of_date_names_the_var():
+    from audience.clv.errors import ClvInputError
+
+    orders = pd.DataFrame(
+        {"customer_id": ["C1"], "ordered_at": pd.Timestamp("2025-01-01"), "amount": [10.0]}
+    )
+    with pytest.raises(ClvInputError, match="audience__clv_calibration_end_date"):
+        fit_state(orders, "2026-01-01", ClvSettings(calibration_end_date="2026-03-01"))

@@ -126,3 +126,23 @@ def test_a_missing_feature_column_is_named():
 def test_bad_settings_are_rejected_with_the_var_named(overrides, message):
     with pytest.raises(SegmentationSettingsError, match=message):
         settings(**overrides)
+
+
+def test_a_density_model_without_clusters_makes_everyone_noise():
+    frame = blobs(400)
+    model = train_segment_model(frame, settings(algorithm="dbscan", dbscan_eps=1e-9))
+    assert model.k == 0 and any("everyone is noise" in note for note in model.notes)
+    for candidate in (model, SegmentModel.from_state_frame(model.to_state_frame())):
+        assert (candidate.assign(frame)["segment_id"] == -1).all()
+
+
+def test_retrain_never_keeps_the_stored_model_for_new_data():
+    from audience.segmentation.state import build_model_state
+
+    first = build_model_state(blobs(600, seed=1), None, settings())
+    changed = blobs(650, seed=2)
+    kept = build_model_state(changed, first, settings(retrain="never"))
+    pd.testing.assert_frame_equal(kept, first)
+    retrained = build_model_state(changed, first, settings())
+    assert set(retrained["model_version"]) != set(first["model_version"])
+    assert (retrained["model_sequence"] == 2).all()

@@ -67,12 +67,15 @@ def test_predicted_deciles_rank_like_the_planted_effects(uplift_build):
 def test_readout_intervals_and_small_segment_flags(uplift_build):
     result, _ = uplift_build
     readout = _read(result, "select * from marts.campaign_segment_readout")
-    total = readout[readout["segment_id"].isna()]
+    total = readout[readout["is_total"]]
+    assert total["segment_id"].isna().all() and readout["segment_id"].notna().sum() == len(
+        readout
+    ) - len(total)
     assert len(total) == 3  # one all-customers row per campaign
     assert (readout["uplift_ci_lower"] <= readout["uplift"]).all()
     assert (readout["uplift"] <= readout["uplift_ci_upper"]).all()
     per_campaign = (
-        readout[readout["segment_id"].notna()]
+        readout[~readout["is_total"]]
         .groupby("campaign_id")[["treated_exposures", "control_exposures"]]
         .sum()
     )
@@ -109,3 +112,13 @@ def test_qini_curve_by_hand():
     # Q(x) = (y_t - y_c * n_t / n_c) / N_t with N_t = 2
     assert curve["qini"].round(6).tolist() == [0.0, 0.5, 0.5, 0.5, 0.0]
     assert curve["qini_random"].tolist() == [0.0, 0.0, 0.0, 0.0, 0.0]
+
+
+def test_equal_scores_share_a_decile():
+    from audience.uplift.metrics import deciles
+
+    values = np.array([0.5, 0.1, 0.1, 0.1, 0.3, 0.2, 0.9, 0.1, 0.0, 0.4])
+    result = deciles(values)
+    assert len(set(result[values == 0.1])) == 1
+    assert result[np.argmax(values)] == 1 and result.min() == 1 and result.max() <= 10
+    assert (np.diff(result[np.argsort(-values, kind="stable")]) >= 0).all()

@@ -1,8 +1,9 @@
--- Every customer's segment under every model version this warehouse has used (incremental: each
--- run replaces the rows of the version it used). segment_migration compares the last two.
+-- Every customer's segment under every model version and as-of date this warehouse has used
+-- (incremental: each run replaces the rows of its version and date, so applying a kept model to
+-- a later as-of date adds a run). segment_migration compares the last two runs.
 {{ config(
     materialized='incremental',
-    unique_key='model_version',
+    unique_key=['model_version', 'as_of_date'],
     incremental_strategy='delete+insert',
     on_schema_change='fail',
 ) }}

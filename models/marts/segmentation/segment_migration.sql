@@ -1,34 +1,45 @@
--- Customers moving between segments from the previous model version (run or as-of date) to the
--- current one. A customer new in the current run comes from NULL; one no longer present goes to
--- NULL. Empty until a second model version has been used.
+-- Customers moving between segments from the previous run (an earlier model version, or the same
+-- model at an earlier as-of date) to the current one. A customer new in the current run comes
+-- from NULL; one no longer present goes to NULL. Empty until a second run.
 with
 
 history as (
     select * from {{ ref('customer_segment_history') }}
 ),
 
-sequences as (
-    select distinct model_sequence from history
+runs as (
+    -- A run: a model version applied at an as-of date. The latest run has the highest model
+    -- sequence, then the latest as-of date.
+    select distinct
+        model_version,
+        model_sequence,
+        as_of_date
+    from history
 ),
 
 ranked as (
     select
-        model_sequence,
-        row_number() over (order by model_sequence desc) as recency_rank
-    from sequences
+        model_version,
+        as_of_date,
+        row_number() over (order by model_sequence desc, as_of_date desc) as recency_rank
+    from runs
 ),
 
 current_run as (
     select history.*
     from history
-    inner join ranked on history.model_sequence = ranked.model_sequence
+    inner join ranked
+        on history.model_version = ranked.model_version
+            and history.as_of_date = ranked.as_of_date
     where ranked.recency_rank = 1
 ),
 
 previous_run as (
     select history.*
     from history
-    inner join ranked on history.model_sequence = ranked.model_sequence
+    inner join ranked
+        on history.model_version = ranked.model_version
+            and history.as_of_date = ranked.as_of_date
     where ranked.recency_rank = 2
 ),
 

@@ -1,4 +1,4 @@
--- The A/B readout per campaign and behavioural segment (plus every customer, segment_id NULL):
+-- The A/B readout per campaign and behavioural segment (plus every customer: is_total):
 -- response rate treated vs control, the difference with a 95% interval (normal approximation,
 -- unpooled variances), sample sizes, and a flag where either arm has fewer than
 -- var audience__uplift_min_readout_customers exposures, too few to conclude. Segments are the
@@ -35,6 +35,7 @@ by_segment as (
         campaign_id,
         segment_id,
         segment_name,
+        false as is_total,
         count(*) filter (where is_treated) as treated_exposures,
         count(*) filter (where not is_treated) as control_exposures,
         sum(responded) filter (where is_treated) as treated_responses,
@@ -46,6 +47,7 @@ by_segment as (
         campaign_id,
         null as segment_id,
         'All customers' as segment_name,
+        true as is_total,
         count(*) filter (where is_treated) as treated_exposures,
         count(*) filter (where not is_treated) as control_exposures,
         sum(responded) filter (where is_treated) as treated_responses,
@@ -67,6 +69,7 @@ final as (
         cast(campaign_id as varchar) as campaign_id,
         cast(segment_id as integer) as segment_id,
         cast(segment_name as varchar) as segment_name,
+        is_total,
         cast(treated_exposures as bigint) as treated_exposures,
         cast(control_exposures as bigint) as control_exposures,
         treated_response_rate,
