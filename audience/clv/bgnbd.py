@@ -53,6 +53,7 @@ from audience.clv.errors import (
     check_customers,
     check_enough_customers,
     check_finite,
+    check_penalizer,
     check_positive_params,
     check_weights,
 )
@@ -186,7 +187,7 @@ def fit_bgnbd(
     """
     frequency, recency, T = (np.ravel(v) for v in check_customers(frequency, recency, T))
     weights = check_weights(weights, frequency.size)
-    penalizer = _check_penalizer(penalizer)
+    penalizer = check_penalizer(penalizer)
     check_enough_customers(frequency, weights, min_repeat_customers, "BG/NBD")
     data = _Data(frequency, recency, T, weights)
     start = _start(initial, frequency, T, weights)
@@ -208,13 +209,6 @@ def fit_bgnbd(
         customers=int(round(data.total)),
         penalizer=penalizer,
     )
-
-
-def _check_penalizer(penalizer: float) -> float:
-    penalizer = float(penalizer)
-    if not (np.isfinite(penalizer) and penalizer >= 0):
-        raise ClvInputError(f"penalizer must be a finite number >= 0, got {penalizer!r}")
-    return penalizer
 
 
 def _log_dropout_odds(params: BgNbdParams, x, tx, T) -> np.ndarray:

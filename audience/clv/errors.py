@@ -17,6 +17,14 @@ class ClvInputError(ValueError):
     """The data (or a setting) cannot be used by the CLV models; the message says why."""
 
 
+def check_penalizer(penalizer: float) -> float:
+    """The L2 penalizer as a float; it must be finite and >= 0."""
+    penalizer = float(penalizer)
+    if not (np.isfinite(penalizer) and penalizer >= 0):
+        raise ClvInputError(f"penalizer must be a finite number >= 0, got {penalizer!r}")
+    return penalizer
+
+
 def check_time_unit(time_unit: str) -> str:
     if time_unit not in TIME_UNITS:
         raise ClvInputError(

@@ -38,6 +38,7 @@ from audience.clv.errors import (
     as_float_array,
     check_enough_customers,
     check_finite,
+    check_penalizer,
     check_positive_params,
     check_weights,
 )
@@ -160,9 +161,7 @@ def fit_gamma_gamma(
         np.ravel(v) for v in _frequency_and_value(frequency, monetary_value)
     )
     weights = check_weights(weights, frequency.size)
-    penalizer = float(penalizer)
-    if not (np.isfinite(penalizer) and penalizer >= 0):
-        raise ClvInputError(f"penalizer must be a finite number >= 0, got {penalizer!r}")
+    penalizer = check_penalizer(penalizer)
     check_enough_customers(frequency, weights, min_repeat_customers, "Gamma-Gamma")
     repeat = (frequency > 0) & (weights > 0)
     nonpositive = repeat & (monetary_value <= 0)

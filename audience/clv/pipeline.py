@@ -56,6 +56,14 @@ def settings_from_json(text: str) -> ClvSettings:
     return settings
 
 
+def read_inputs(purchases, as_of) -> tuple[pd.DataFrame, object]:
+    """The purchases frame and the as-of date, from DuckDB relations over int_clv_purchases and
+    int_as_of_date (what every CLV Python model starts from)."""
+    orders = purchases.to_arrow_table().to_pandas()
+    as_of_date = as_of.to_arrow_table().to_pandas()["as_of_date"].iloc[0]
+    return orders, as_of_date
+
+
 def calibration_end(as_of_date, settings: ClvSettings) -> pd.Timestamp:
     """End of the calibration period; a date on or after the as-of date is a settings error."""
     if not settings.calibration_end_date:

@@ -1,11 +1,10 @@
 # Predicted (calibration fit) vs actual repeat purchases in the holdout period; the logic lives
 # in audience/clv.
-from audience.clv.pipeline import holdout_validation, settings_from_json
+from audience.clv.pipeline import holdout_validation, read_inputs, settings_from_json
 
 
 def model(dbt, session):
     settings = settings_from_json(dbt.config.get("clv_settings"))
-    orders = dbt.ref("int_clv_purchases").to_arrow_table().to_pandas()
-    as_of = dbt.ref("int_as_of_date").to_arrow_table().to_pandas()["as_of_date"].iloc[0]
+    orders, as_of = read_inputs(dbt.ref("int_clv_purchases"), dbt.ref("int_as_of_date"))
     state = dbt.ref("clv_fit_state").to_arrow_table().to_pandas()
     return holdout_validation(orders, as_of, state, settings)

@@ -160,6 +160,9 @@ def test_other_algorithms_assign_in_sql_as_in_python(built, tmp_path, dbt_vars, 
     _assert_sql_equals_python(result)
     model = _read(result, "select * from marts.segment_models where is_current").iloc[0]
     assert model["algorithm"] == dbt_vars["audience__segment_algorithm"]
+    # real segments, so the equality above compares real assignments
+    assert model["k"] >= 2, model["notes"]
+    print(dbt_vars["audience__segment_algorithm"], "k =", model["k"])
     if "audience__segment_k" in dbt_vars:
         assert model["k"] == dbt_vars["audience__segment_k"] and model["chosen_by"] == "pinned"
     if "audience__segment_pca_components" in dbt_vars:
