@@ -31,6 +31,12 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_CUSTOMERS,
         help=f"number of customers (default {DEFAULT_CUSTOMERS:,}; 1,000,000 is benchmark size)",
     )
+    demo.add_argument(
+        "--leads",
+        type=int,
+        default=None,
+        help="number of B2B leads (default: a quarter of the customers)",
+    )
     demo.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed")
     demo.add_argument(
         "--out",
@@ -69,8 +75,10 @@ def main(argv: list[str] | None = None) -> int:
         truth_dir = args.truth or out.with_name(out.name + "_truth")
         if args.customers < 1:
             parser.error(f"--customers must be at least 1, got {args.customers}")
+        if args.leads is not None and args.leads < 1:
+            parser.error(f"--leads must be at least 1, got {args.leads}")
         print(f"generating demo data: {args.customers:,} customers, seed {args.seed} -> {out}")
-        generate(out, truth_dir, customers=args.customers, seed=args.seed)
+        generate(out, truth_dir, customers=args.customers, seed=args.seed, leads=args.leads)
     return 0
 
 

@@ -33,7 +33,7 @@ from audience.demo.customers import simulate_block
 from audience.demo.leads import simulate_leads
 
 BLOCK_SIZE = 50_000
-LEADS_PER_CUSTOMER = 0.1
+LEADS_PER_CUSTOMER = 0.25  # enough open leads per cutoff for an out-of-time check of lead scores
 DEFAULT_CUSTOMERS = 100_000
 DEFAULT_SEED = 20251231
 
@@ -66,10 +66,17 @@ def generate(
     customers: int = DEFAULT_CUSTOMERS,
     seed: int = DEFAULT_SEED,
     log=print,
+    leads: int | None = None,
 ) -> dict[str, int]:
-    """Generate the demo data set; returns the number of raw rows written per table."""
+    """Generate the demo data set; returns the number of raw rows written per table.
+
+    ``leads`` defaults to ``LEADS_PER_CUSTOMER`` per customer (the B2B side is independent of
+    the B2C side: changing it leaves every customer-side file unchanged).
+    """
     if customers < 1:
         raise ValueError(f"customers must be at least 1, got {customers}")
+    if leads is not None and leads < 1:
+        raise ValueError(f"leads must be at least 1, got {leads}")
     started = time.perf_counter()
     for folder in (out_dir, truth_dir):
         if folder.exists():
@@ -109,7 +116,7 @@ def generate(
             f"({time.perf_counter() - started:.1f}s)"
         )
 
-    n_leads = max(1, int(round(customers * LEADS_PER_CUSTOMER)))
+    n_leads = leads if leads is not None else max(1, int(round(customers * LEADS_PER_CUSTOMER)))
     for block in range(-(-n_leads // BLOCK_SIZE)):
         first = block * BLOCK_SIZE + 1
         n = min(BLOCK_SIZE, n_leads - block * BLOCK_SIZE)
@@ -127,6 +134,7 @@ def generate(
     manifest = {
         "seed": seed,
         "customers": customers,
+        "leads": n_leads,
         "data_start": str(world.START),
         "data_end": str(world.END),
         "raw_rows": counts,

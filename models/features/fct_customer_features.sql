@@ -19,6 +19,9 @@ event_mix as (
 final as (
     select
         rfm.*,
+        -- The month of the as-of date: what season the labels of a model trained on snapshots
+        -- (where it is the cutoff's month) are predicted for.
+        cast(extract(month from rfm.as_of_date) as integer) as season_month,
         behavior.* exclude (customer_id, as_of_date),  -- noqa: RF02
         event_mix.* exclude (customer_id, as_of_date)  -- noqa: RF02
     from rfm

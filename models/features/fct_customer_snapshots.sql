@@ -1,4 +1,4 @@
-{#- Twelve cutoffs x every customer: far more rows in flight than the current features. Unless
+{#- 24 cutoffs x every customer: far more rows in flight than the current features. Unless
     AUDIENCE_DUCKDB_MEMORY_LIMIT is set, this model alone may use up to half the machine's memory
     (the profile's default, 3GB, keeps the current features lean but is too little here); the
     post-hook restores the default. -#}
@@ -66,6 +66,7 @@ final as (
     select
         scored.customer_id,
         scored.as_of_date as cutoff_date,
+        cast(extract(month from scored.as_of_date) as integer) as season_month,
         scored.tenure_days,
         scored.recency_days,
         scored.frequency,

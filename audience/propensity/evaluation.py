@@ -1,0 +1,206 @@
+"""Calibration and the metrics the business reads, all on out-of-time (or held-out) rows.
+
+Definitions (also in the model docs):
+- precision@k / lift@k: among the k% of rows with the highest score, the share of positives, and
+  that share divided by the overall positive rate. Ties at the boundary are broken by row order
+  (rows are ordered by cutoff and id), so the figures are the same every run.
+- expected calibration error (ECE): rows binned by calibrated probability into equal-width bins;
+  the row-weighted mean of |mean predicted - observed rate| over the bins.
+- deciles: decile 1 holds the rows whose share of rows scoring at least as high is at most 10%
+  (value breakpoints: equal scores share a decile), as in the score marts.
+- threshold: the calibrated probability that maximizes F1 on the cross-validation predictions.
+- ranking: rows are ranked by calibrated probability, ties (isotonic calibration is a step
+  function) broken by the model's raw log-odds, as the score marts rank them. ROC AUC, PR AUC,
+  precision@k, lift@k and deciles use that ranking; log loss, Brier, ECE and the threshold
+  metrics use the probability itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.special import expit, logit
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+TOP_SHARES = (0.01, 0.05, 0.10, 0.20)
+EPSILON = 1e-15
+
+
+@dataclass
+class Calibrator:
+    """Maps a model's log-odds to a calibrated probability.
+
+    sigmoid: p = expit(slope * log_odds + intercept) (Platt scaling). For a logistic regression
+    this keeps the calibrated model a logistic model, so it is still scored by SQL.
+    isotonic: a non-decreasing step function of the raw probability (more flexible; needs more
+    rows to be reliable).
+    """
+
+    method: str
+    slope: float = 1.0
+    intercept: float = 0.0
+    thresholds: list[float] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+
+    @classmethod
+    def fit(cls, log_odds: np.ndarray, labels: np.ndarray, method: str) -> Calibrator:
+        if method == "isotonic":
+            model = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0)
+            model.fit(expit(log_odds), labels)
+            return cls(
+                "isotonic",
+                thresholds=[float(x) for x in model.X_thresholds_],
+                values=[float(y) for y in model.y_thresholds_],
+            )
+        model = LogisticRegression(C=1e6, solver="newton-cholesky", max_iter=100)
+        model.fit(log_odds.reshape(-1, 1), labels)
+        return cls("sigmoid", slope=float(model.coef_[0, 0]), intercept=float(model.intercept_[0]))
+
+    def probability(self, log_odds: np.ndarray) -> np.ndarray:
+        if self.method == "isotonic":
+            return np.interp(expit(log_odds), self.thresholds, self.values)
+        return expit(self.slope * log_odds + self.intercept)
+
+
+def calibration_method(algorithm: str, rows: int, isotonic_min_rows: int) -> str:
+    """scikit-learn's guidance: isotonic only with plenty of calibration rows; logistic
+    regression always sigmoid (its calibrated scores stay a logistic model)."""
+    if algorithm == "logistic_regression" or rows < isotonic_min_rows:
+        return "sigmoid"
+    return "isotonic"
+
+
+def expected_calibration_error(labels: np.ndarray, probability: np.ndarray, bins: int) -> float:
+    table = reliability_table(labels, probability, bins)
+    return float(sum(abs(p - o) * n for _, p, o, n in table) / max(len(labels), 1))
+
+
+def reliability_table(labels: np.ndarray, probability: np.ndarray, bins: int):
+    """(bin 1..bins, mean predicted, observed rate, rows) for every non-empty bin."""
+    index = np.minimum((probability * bins).astype(int), bins - 1)
+    rows = []
+    for b in range(bins):
+        mask = index == b
+        if mask.any():
+            rows.append(
+                (
+                    b + 1,
+                    float(probability[mask].mean()),
+                    float(labels[mask].mean()),
+                    int(mask.sum()),
+                )
+            )
+    return rows
+
+
+def ranking(probability: np.ndarray, log_odds: np.ndarray) -> np.ndarray:
+    """1..n by (probability, log-odds); rows equal in both share the lowest rank."""
+    if probability.shape[0] == 0:
+        return np.zeros(0)
+    order = np.lexsort((log_odds, probability))
+    pairs = np.column_stack((probability[order], log_odds[order]))
+    new_value = np.r_[True, (pairs[1:] != pairs[:-1]).any(axis=1)]
+    ranks_sorted = np.maximum.accumulate(np.where(new_value, np.arange(1, len(order) + 1), 0))
+    ranks = np.empty(len(order), dtype="float64")
+    ranks[order] = ranks_sorted
+    return ranks
+
+
+def top_share_order(scores: np.ndarray) -> np.ndarray:
+    """Row positions from the highest score down; ties keep row order."""
+    return np.argsort(-scores, kind="stable")
+
+
+def deciles(scores: np.ndarray) -> np.ndarray:
+    """1..10 by value breakpoints: a row's decile comes from the share of rows scoring at least
+    as high as it does, so equal scores share a decile."""
+    sorted_scores = np.sort(scores)
+    at_least = scores.shape[0] - np.searchsorted(sorted_scores, scores, side="left")
+    share = at_least / max(scores.shape[0], 1)
+    return np.clip(np.ceil(share * 10 - 1e-9), 1, 10).astype(int)
+
+
+def best_f1_threshold(labels: np.ndarray, probability: np.ndarray) -> float:
+    order = np.argsort(-probability, kind="stable")
+    ranked, hits = probability[order], np.cumsum(labels[order])
+    positives = labels.sum()
+    if positives == 0:
+        return 0.5
+    # Only the last row of a run of equal probabilities is a valid cut.
+    last = np.r_[ranked[1:] != ranked[:-1], True]
+    predicted = np.arange(1, ranked.shape[0] + 1)
+    f1 = 2 * hits / (predicted + positives)
+    f1 = np.where(last, f1, -1)
+    return float(ranked[int(np.argmax(f1))])
+
+
+def classification_metrics(
+    labels: np.ndarray,
+    probability: np.ndarray,
+    threshold: float,
+    bins: int,
+    rank: np.ndarray | None = None,
+) -> dict[str, float]:
+    labels = labels.astype(int)
+    rank = probability if rank is None else rank
+    clipped = np.clip(probability, EPSILON, 1 - EPSILON)
+    both_classes = 0 < labels.sum() < labels.shape[0]
+    predicted = probability >= threshold
+    true_positives = float((predicted & (labels == 1)).sum())
+    precision = true_positives / predicted.sum() if predicted.any() else 0.0
+    recall = true_positives / labels.sum() if labels.sum() else 0.0
+    base_rate = float(labels.mean()) if labels.size else 0.0
+    metrics = {
+        "rows": float(labels.shape[0]),
+        "positives": float(labels.sum()),
+        "positive_rate": base_rate,
+        "roc_auc": float(roc_auc_score(labels, rank)) if both_classes else np.nan,
+        "pr_auc": float(average_precision_score(labels, rank)) if both_classes else np.nan,
+        "log_loss": float(-np.mean(labels * np.log(clipped) + (1 - labels) * np.log(1 - clipped))),
+        "brier": float(np.mean((probability - labels) ** 2)),
+        "ece": expected_calibration_error(labels, probability, bins),
+        "threshold": threshold,
+        "precision": precision,
+        "recall": recall,
+        "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
+    }
+    order = top_share_order(rank)
+    for share in TOP_SHARES:
+        top = max(1, int(round(share * labels.shape[0])))
+        hit_rate = float(labels[order[:top]].mean()) if labels.size else 0.0
+        suffix = f"{int(round(share * 100))}pct"
+        metrics[f"precision_at_{suffix}"] = hit_rate
+        metrics[f"lift_at_{suffix}"] = hit_rate / base_rate if base_rate else np.nan
+    return metrics
+
+
+def lift_table(labels: np.ndarray, scores: np.ndarray):
+    """(decile, rows, positives, positive rate, lift, cumulative share of positives)."""
+    decile = deciles(scores)
+    base_rate = labels.mean() if labels.size else 0.0
+    total = max(labels.sum(), 1)
+    rows, cumulative = [], 0
+    for d in range(1, 11):
+        mask = decile == d
+        n, hits = int(mask.sum()), int(labels[mask].sum())
+        cumulative += hits
+        rate = hits / n if n else 0.0
+        rows.append(
+            (d, n, hits, rate, rate / base_rate if base_rate else np.nan, cumulative / total)
+        )
+    return rows
+
+
+def single_feature_auc(values: np.ndarray, labels: np.ndarray) -> float:
+    """How well one column alone separates the label (0.5 = not at all, 1 = perfectly)."""
+    if not 0 < labels.sum() < labels.shape[0]:
+        return 0.5
+    auc = roc_auc_score(labels, values)
+    return float(max(auc, 1 - auc))
+
+
+def as_log_odds(probability: np.ndarray) -> np.ndarray:
+    return logit(np.clip(probability, 1e-12, 1 - 1e-12))

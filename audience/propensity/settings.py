@@ -1,0 +1,227 @@
+"""Prediction declarations and training settings, parsed and checked once.
+
+A prediction is declared in the dbt vars (``audience__predictions``, ``audience__lookalikes`` in
+dbt_project.yml), not coded. The SQL model ``propensity_declarations`` resolves each declaration's
+dbt models to relation names and hands them over as JSON; the ``audience__propensity_*`` vars
+arrive as one JSON string in the Python model's config. A bad declaration stops the build with a
+message naming the prediction and the key.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+
+ALGORITHMS = ("logistic_regression", "hist_gradient_boosting", "random_forest")
+ENTITY_ID_COLUMNS = {"customer": "customer_id", "lead": "lead_id"}
+KINDS = ("propensity", "lookalike")
+DIRECTIONS = {"up": 1, "down": -1}
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class PropensityConfigError(ValueError):
+    """A prediction declaration or an audience__propensity_* var the models cannot use."""
+
+
+@dataclass(frozen=True)
+class HeuristicTerm:
+    """One input of the cold-start score: higher values raise the score (up) or lower it."""
+
+    column: str
+    direction: int  # +1 or -1
+
+
+@dataclass(frozen=True)
+class PredictionSpec:
+    name: str
+    kind: str  # propensity | lookalike
+    entity: str  # customer | lead
+    id_column: str
+    feature_relation: str  # training rows (relation name, rendered by dbt)
+    score_relation: str  # rows to score (the feature relation itself when not declared)
+    label: str  # a column or a SQL expression giving 0/1
+    cutoff_column: str | None = None
+    horizon_days: int | None = None
+    population: str | None = None  # SQL condition on training and scoring rows
+    score_filter: str | None = None  # extra SQL condition on scoring rows only
+    features: tuple[str, ...] | None = None  # None: every usable column both relations share
+    categorical_features: tuple[str, ...] = ()
+    exclude_features: tuple[str, ...] = ()
+    allow_leaky_features: tuple[str, ...] = ()
+    algorithms: tuple[str, ...] = ALGORITHMS
+    heuristic: tuple[HeuristicTerm, ...] = ()
+
+    @property
+    def is_temporal(self) -> bool:
+        return self.cutoff_column is not None
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    """The audience__propensity_* vars (see dbt_project.yml for what each means)."""
+
+    min_positives: int = 50
+    min_negatives: int = 50
+    min_training_cutoffs: int = 2
+    max_training_rows: int = 100_000
+    max_validation_rows: int = 200_000
+    cv_folds: int = 2
+    holdout_share: float = 0.3
+    seed: int = 42
+    isotonic_min_rows: int = 5_000
+    leakage_auc: float = 0.98
+    reason_features: int = 8
+    importance_rows: int = 10_000
+    calibration_bins: int = 10
+    notes: tuple[str, ...] = field(default=(), compare=False)
+
+    def to_json(self) -> str:
+        values = asdict(self)
+        values.pop("notes")
+        return json.dumps(values, sort_keys=True, separators=(",", ":"))
+
+
+def training_settings_from_json(text: str | None) -> TrainingSettings:
+    values = json.loads(text) if text else {}
+    defaults = TrainingSettings()
+    parsed = {}
+    for name, default in asdict(defaults).items():
+        if name == "notes":
+            continue
+        raw = values.get(name)
+        if raw is None:
+            parsed[name] = default
+            continue
+        kind = type(default)
+        try:
+            number = kind(float(raw)) if kind is int else kind(raw)
+        except (TypeError, ValueError):
+            raise PropensityConfigError(
+                f"var audience__propensity_{name}: expected a number, got {raw!r}"
+            ) from None
+        if number < 0 or (kind is int and number != float(raw)):
+            raise PropensityConfigError(
+                f"var audience__propensity_{name}: expected a non-negative"
+                f" {'whole ' if kind is int else ''}number, got {raw!r}"
+            )
+        parsed[name] = number
+    if not 0 < parsed["holdout_share"] < 1:
+        raise PropensityConfigError(
+            f"var audience__propensity_holdout_share must be between 0 and 1,"
+            f" got {parsed['holdout_share']}"
+        )
+    if not 0.5 < parsed["leakage_auc"] <= 1:
+        raise PropensityConfigError(
+            f"var audience__propensity_leakage_auc must be in (0.5, 1], got {parsed['leakage_auc']}"
+        )
+    for name in ("cv_folds", "calibration_bins", "max_training_rows", "max_validation_rows"):
+        if parsed[name] < 1:
+            raise PropensityConfigError(f"var audience__propensity_{name} must be at least 1")
+    return TrainingSettings(**parsed)
+
+
+def prediction_from_declaration(declaration: dict) -> PredictionSpec:
+    """One row of propensity_declarations (its JSON) -> a checked PredictionSpec."""
+    name = declaration.get("name")
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise PropensityConfigError(
+            f"prediction declaration {declaration!r}: 'name' must be a lowercase identifier"
+            " (letters, digits, underscores)"
+        )
+    where = f"prediction {name!r}"
+
+    def text(key, required=False):
+        value = declaration.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                raise PropensityConfigError(f"{where}: '{key}' is required")
+            return None
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise PropensityConfigError(f"{where}: '{key}' must be text, got {value!r}")
+        return str(value).strip()
+
+    def names(key):
+        value = declaration.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise PropensityConfigError(f"{where}: '{key}' must be a list of column names")
+        return tuple(dict.fromkeys(v.strip().lower() for v in value))
+
+    kind = text("kind") or "propensity"
+    if kind not in KINDS:
+        raise PropensityConfigError(f"{where}: 'kind' must be one of {', '.join(KINDS)}")
+    entity = text("entity", required=True)
+    if entity not in ENTITY_ID_COLUMNS:
+        raise PropensityConfigError(
+            f"{where}: 'entity' must be one of {', '.join(ENTITY_ID_COLUMNS)}, got {entity!r}"
+        )
+    horizon = declaration.get("horizon_days")
+    if horizon is not None:
+        try:
+            horizon = int(horizon)
+        except (TypeError, ValueError):
+            raise PropensityConfigError(
+                f"{where}: 'horizon_days' must be a whole number of days, got {horizon!r}"
+            ) from None
+        if horizon < 0:
+            raise PropensityConfigError(f"{where}: 'horizon_days' must not be negative")
+    algorithms = names("algorithms") or ALGORITHMS
+    unknown = [a for a in algorithms if a not in ALGORITHMS]
+    if unknown:
+        raise PropensityConfigError(
+            f"{where}: unknown algorithm(s) {', '.join(unknown)}; use {', '.join(ALGORITHMS)}"
+        )
+    heuristic = declaration.get("heuristic") or {}
+    if not isinstance(heuristic, dict):
+        raise PropensityConfigError(
+            f"{where}: 'heuristic' must map columns to up or down, got {heuristic!r}"
+        )
+    terms = []
+    for column, direction in sorted(heuristic.items()):
+        if direction not in DIRECTIONS:
+            raise PropensityConfigError(
+                f"{where}: heuristic column {column!r} must be 'up' or 'down', got {direction!r}"
+            )
+        terms.append(HeuristicTerm(column.lower(), DIRECTIONS[direction]))
+    features = names("features") or None
+    feature_relation = text("feature_relation", required=True)
+    return PredictionSpec(
+        name=name,
+        kind=kind,
+        entity=entity,
+        id_column=(text("id_column") or ENTITY_ID_COLUMNS[entity]).lower(),
+        feature_relation=feature_relation,
+        score_relation=text("score_relation") or feature_relation,
+        label=text("label", required=True),
+        cutoff_column=(text("cutoff_column") or "").lower() or None,
+        horizon_days=horizon,
+        population=text("population"),
+        score_filter=text("score_filter"),
+        features=features,
+        categorical_features=names("categorical_features"),
+        exclude_features=names("exclude_features"),
+        allow_leaky_features=names("allow_leaky_features"),
+        algorithms=algorithms,
+        heuristic=tuple(terms),
+    )
+
+
+def predictions_from_rows(rows: list[tuple[str, str]]) -> list[PredictionSpec]:
+    """(name, declaration JSON) rows of propensity_declarations -> specs, names unique."""
+    specs = [prediction_from_declaration(json.loads(text)) for _, text in rows]
+    seen = set()
+    for spec in specs:
+        if spec.name in seen:
+            raise PropensityConfigError(
+                f"prediction {spec.name!r} is declared twice (names must be unique across"
+                " audience__predictions and audience__lookalikes)"
+            )
+        seen.add(spec.name)
+    return specs

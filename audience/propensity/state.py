@@ -1,0 +1,107 @@
+"""What the dbt Python models of python_models/propensity do, without dbt.
+
+``propensity_model_state`` trains every declared prediction and stores the outcome as rows
+(record = setting | note | leakage | tuning | metric | lift | reliability | importance |
+importance_std | linear_term | linear_model | validation_prediction | artifact).
+``propensity_python_scores`` scores the rows of predictions whose champion is a tree model
+(logistic champions and heuristic scores are scored by generated SQL, see
+macros/propensity_scores_sql.sql).
+"""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+
+from audience.propensity.data import ID, load_scoring_rows, resolve_features
+from audience.propensity.explain import REASON_COUNT, top_reasons, tree_contributions
+from audience.propensity.settings import predictions_from_rows, training_settings_from_json
+from audience.propensity.training import decode_artifact, train_prediction
+
+STATE_COLUMNS = {
+    "prediction": "str",
+    "model_version": "str",
+    "record": "str",
+    "candidate": "str",
+    "name": "str",
+    "level": "str",
+    "position": "Int64",
+    "value": "float64",
+    "text_value": "str",
+}
+REASON_COLUMNS = {
+    f"reason_{n}_{part}": kind
+    for n in range(1, REASON_COUNT + 1)
+    for part, kind in (("feature", "str"), ("direction", "str"), ("contribution", "float64"))
+}
+SCORE_COLUMNS = {
+    "prediction": "str",
+    "entity_id": "str",
+    "probability": "float64",
+    "model_log_odds": "float64",
+    **REASON_COLUMNS,
+}
+
+
+def build_state(con, declarations: list[tuple[str, str]], settings_json: str | None, log=print):
+    settings = training_settings_from_json(settings_json)
+    specs = predictions_from_rows(declarations)
+    frames = []
+    for spec in specs:
+        started = time.perf_counter()
+        log(f"propensity: training {spec.name} ({spec.kind}, {spec.entity})")
+        records = train_prediction(con, spec, settings, log)
+        frame = pd.DataFrame(records.rows)
+        frame["model_version"] = records.model_version
+        frames.append(frame)
+        log(f"propensity: {spec.name} done in {time.perf_counter() - started:.1f}s")
+    return _typed(pd.concat(frames, ignore_index=True) if frames else None, STATE_COLUMNS)
+
+
+def python_scores(con, declarations: list[tuple[str, str]], state: pd.DataFrame, log=print):
+    """Scores of every prediction whose champion is not a logistic regression."""
+    specs = {spec.name: spec for spec in predictions_from_rows(declarations)}
+    frames = []
+    champions = state[
+        (state["record"] == "artifact") & (state["candidate"] != "logistic_regression")
+    ]
+    for _, row in champions.sort_values("prediction").iterrows():
+        spec = specs.get(row["prediction"])
+        if spec is None:
+            continue
+        started = time.perf_counter()
+        artifact = decode_artifact(row["text_value"])
+        candidate, calibrator = artifact["candidate"], artifact["calibrator"]
+        rows = load_scoring_rows(con, spec, resolve_features(spec, con))
+        log_odds, contributions = tree_contributions(candidate, rows, artifact["reason_columns"])
+        frame = pd.DataFrame(
+            {
+                "prediction": spec.name,
+                "entity_id": rows[ID].to_numpy(),
+                "probability": calibrator.probability(log_odds),
+                "model_log_odds": log_odds,
+                **top_reasons(contributions, artifact["reason_columns"]),
+            }
+        )
+        frames.append(frame)
+        log(
+            f"propensity: scored {len(frame):,} rows of {spec.name} with {candidate.algorithm}"
+            f" in {time.perf_counter() - started:.1f}s"
+        )
+    return _typed(pd.concat(frames, ignore_index=True) if frames else None, SCORE_COLUMNS)
+
+
+def _typed(frame: pd.DataFrame | None, columns: dict[str, str]) -> pd.DataFrame:
+    if frame is None:
+        frame = pd.DataFrame({name: pd.Series([], dtype=object) for name in columns})
+    for name, kind in columns.items():
+        if name not in frame:
+            frame[name] = None
+        if kind == "str":
+            frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
+        elif kind == "Int64":
+            frame[name] = pd.array(frame[name], dtype="Int64")
+        else:
+            frame[name] = pd.to_numeric(frame[name], errors="coerce").astype(kind)
+    return frame[list(columns)]

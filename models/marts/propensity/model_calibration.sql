@@ -1,0 +1,22 @@
+-- Reliability table of every candidate on the validation rows: rows binned by calibrated
+-- probability (equal-width bins), mean predicted against observed rate. Empty bins are absent.
+with
+
+state as (
+    select * from {{ ref('propensity_model_state') }}
+    where record = 'reliability'
+),
+
+final as (
+    select
+        cast(prediction as varchar) as prediction,
+        cast(candidate as varchar) as candidate,
+        cast(position as integer) as probability_bin,
+        cast(max(case when name = 'mean_predicted' then value end) as double) as mean_predicted,
+        cast(max(case when name = 'observed_rate' then value end) as double) as observed_rate,
+        cast(max(case when name = 'rows' then value end) as bigint) as rows
+    from state
+    group by prediction, candidate, position
+)
+
+select * from final

@@ -1,0 +1,61 @@
+-- Every candidate of every prediction, and the heuristic baseline, measured on the same
+-- out-of-time validation rows (or the random holdout): one row per prediction and candidate.
+{%- set metrics = [
+    'rows', 'positives', 'positive_rate', 'roc_auc', 'pr_auc', 'log_loss', 'brier', 'ece',
+    'threshold', 'precision', 'recall', 'f1',
+    'precision_at_1pct', 'precision_at_5pct', 'precision_at_10pct', 'precision_at_20pct',
+    'lift_at_1pct', 'lift_at_5pct', 'lift_at_10pct', 'lift_at_20pct', 'cv_roc_auc',
+] %}
+with
+
+state as (
+    select * from {{ ref('propensity_model_state') }}
+),
+
+settings as (
+    select
+        prediction,
+        max(case when name = 'champion' then text_value end) as champion,
+        max(case when name = 'split_method' then text_value end) as split_method,
+        max(case when name = 'validation_cutoff' then text_value end) as validation_cutoff
+    from state
+    where record = 'setting'
+    group by prediction
+),
+
+metrics as (
+    select
+        prediction,
+        candidate,
+        max(model_version) as model_version,
+        {%- for metric in metrics %}
+        max(case when name = '{{ metric }}' then value end) as {{ metric }},
+        {%- endfor %}
+        max(case when name = 'calibration' then text_value end) as calibration_method,
+        max(case when name = 'parameters' then text_value end) as parameters
+    from state
+    where record = 'metric'
+    group by prediction, candidate
+),
+
+final as (
+    select
+        cast(metrics.prediction as varchar) as prediction,
+        cast(metrics.candidate as varchar) as candidate,
+        cast(coalesce(metrics.candidate = settings.champion, false) as boolean) as is_champion,
+        cast(metrics.candidate = 'heuristic' as boolean) as is_baseline,
+        cast(settings.split_method as varchar) as split_method,
+        cast(settings.validation_cutoff as date) as validation_cutoff,
+        cast(metrics.rows as bigint) as validation_rows,
+        cast(metrics.positives as bigint) as validation_positives,
+        {%- for metric in metrics[2:] %}
+        cast(metrics.{{ metric }} as double) as {{ metric }},
+        {%- endfor %}
+        cast(metrics.calibration_method as varchar) as calibration_method,
+        cast(metrics.parameters as varchar) as parameters,
+        cast(metrics.model_version as varchar) as model_version
+    from metrics
+    left join settings on metrics.prediction = settings.prediction
+)
+
+select * from final

@@ -1,0 +1,13 @@
+# Trains every declared prediction and lookalike (split, leakage guard, time-aware tuning,
+# calibration, out-of-time evaluation, champion) and stores the outcome as rows; the logic lives
+# in audience/propensity.
+from audience.propensity.state import build_state
+
+
+def model(dbt, session):
+    declarations = dbt.ref("propensity_declarations").to_arrow_table().to_pylist()
+    rows = [
+        (row["prediction"], row["declaration_json"])
+        for row in sorted(declarations, key=lambda row: row["declaration_order"])
+    ]
+    return build_state(session, rows, dbt.config.get("propensity_settings"))
