@@ -11,7 +11,7 @@ DEMO_DIR := $(CURDIR)/data/demo
 DBT := $(BIN)/dbt
 DBT_FLAGS := --project-dir $(CURDIR) --profiles-dir $(CURDIR)/profiles
 
-.PHONY: install run demo-data build summary test lint unit bench bench-segments bench-clv lock clean
+.PHONY: install run demo-data build summary test lint unit bench bench-segments bench-clv bench-propensity lock clean
 
 install: $(VENV)/.installed
 
@@ -41,7 +41,7 @@ run: demo-data build summary
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/sqlfluff lint models tests --disable-progress-bar
+	$(BIN)/sqlfluff lint models python_models tests --disable-progress-bar
 
 # pytest runs the package tests and builds the dbt project on small generated data sets of its
 # own (it never touches warehouse/ or data/).
@@ -62,6 +62,11 @@ bench-segments: install
 # Lifetime-value benchmark at 1M customers: BG/NBD + Gamma-Gamma fits and scoring.
 bench-clv: install
 	$(BIN)/python benchmarks/bench_clv.py --customers $(BENCH_CUSTOMERS)
+
+# Propensity benchmark at 1M customers: training + scoring of the shipped customer predictions
+# (churn_90d, purchase_30d), beside one default HistGradientBoosting fit on a 100,000-row sample.
+bench-propensity: install
+	$(BIN)/python benchmarks/bench_propensity.py --customers $(BENCH_CUSTOMERS)
 
 lock:
 	$(BIN)/pip freeze --exclude-editable | grep -v '^audience' \

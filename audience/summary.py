@@ -69,6 +69,26 @@ def summarize(warehouse: Path) -> str:
                 " from marts.segment_profiles order by segment_id"
             ).fetchall():
                 lines.append(f"{segment_id:>3}  {name:<40}{customers:>10,}{revenue_share:>15.1%}")
+        lines.append("")
+        lines.append(
+            f"{'prediction':<28}{'status':<12}{'champion':<24}{'AUC':>7}{'ECE':>7}{'scored':>10}"
+        )
+        for name, status, champion, auc, ece, scored in con.execute(
+            """
+            select models.prediction, models.status, models.champion, models.champion_roc_auc,
+                models.champion_ece, count(scores.entity_id)
+            from marts.prediction_models as models
+            left join marts.int_prediction_scores as scores
+                on models.prediction = scores.prediction
+            group by all order by models.prediction
+            """
+        ).fetchall():
+            auc_text = f"{auc:.3f}" if auc is not None else "-"
+            ece_text = f"{ece:.3f}" if ece is not None else "-"
+            champion_text = champion or "-"
+            lines.append(
+                f"{name:<28}{status:<12}{champion_text:<24}{auc_text:>7}{ece_text:>7}{scored:>10,}"
+            )
         return "\n".join(lines)
     finally:
         con.close()

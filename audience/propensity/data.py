@@ -127,10 +127,10 @@ def label_summary(con, spec: PredictionSpec) -> pd.DataFrame:
     """Labeled rows per cutoff (one row with cutoff NULL when the split is random)."""
     cutoff = f"cast({quote(spec.cutoff_column)} as date)" if spec.cutoff_column else "null"
     query = f"""
-        select {cutoff} as cutoff, count(*) as rows, count(label) as labeled,
-            count(case when label = 1 then 1 end) as positives,
-            count(case when label = 0 then 1 end) as negatives
-        from (select *, cast(({spec.label}) as integer) as label from {spec.feature_relation}
+        select {cutoff} as cutoff, count(*) as rows, count({LABEL}) as labeled,
+            count(case when {LABEL} = 1 then 1 end) as positives,
+            count(case when {LABEL} = 0 then 1 end) as negatives
+        from (select *, cast(({spec.label}) as integer) as {LABEL} from {spec.feature_relation}
               {_where(spec.population)})
         group by all order by all
     """

@@ -105,8 +105,8 @@ class FeaturePlan:
     def tree_matrix(self, frame: pd.DataFrame) -> np.ndarray:
         parts = [frame[t.column].to_numpy(dtype="float64") for t in self.numeric]
         for term in self.categorical:
-            codes = pd.Categorical(frame[term.column], categories=list(term.levels)).codes
-            parts.append(np.where(codes < 0, np.nan, codes).astype("float64"))
+            codes = {level: float(i) for i, level in enumerate(term.levels)}
+            parts.append(frame[term.column].map(codes).to_numpy(dtype="float64"))  # unseen: NaN
         return np.column_stack(parts) if parts else np.zeros((len(frame), 0))
 
     def tree_categorical_mask(self) -> np.ndarray:

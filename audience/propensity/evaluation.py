@@ -154,8 +154,8 @@ def classification_metrics(
     recall = true_positives / labels.sum() if labels.sum() else 0.0
     base_rate = float(labels.mean()) if labels.size else 0.0
     metrics = {
-        "rows": float(labels.shape[0]),
-        "positives": float(labels.sum()),
+        "validation_rows": float(labels.shape[0]),
+        "validation_positives": float(labels.sum()),
         "positive_rate": base_rate,
         "roc_auc": float(roc_auc_score(labels, rank)) if both_classes else np.nan,
         "pr_auc": float(average_precision_score(labels, rank)) if both_classes else np.nan,

@@ -109,7 +109,6 @@ class Candidate:
 
 
 def train_prediction(con, spec: PredictionSpec, settings: TrainingSettings, log=print) -> Records:
-    started = time.perf_counter()
     records = Records(spec.name)
     records.add("setting", "kind", text=spec.kind)
     records.add("setting", "entity", text=spec.entity)
@@ -122,7 +121,6 @@ def train_prediction(con, spec: PredictionSpec, settings: TrainingSettings, log=
         _train(con, spec, settings, features, records, log)
     except PropensityDataError as error:
         _not_trained(spec, records, str(error), log)
-    records.add("setting", "training_seconds", value=round(time.perf_counter() - started, 1))
     return records
 
 

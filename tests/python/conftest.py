@@ -30,3 +30,30 @@ def demo_data(tmp_path_factory) -> Path:
 def built(demo_data, tmp_path_factory) -> DbtResult:
     """The whole project built on the small demo data set."""
     return build_ok(demo_data, tmp_path_factory.mktemp("build"))
+
+
+LARGE_CUSTOMERS = 20_000
+LARGE_LEADS = 50_000
+LARGE_SEED = 11
+
+
+@pytest.fixture(scope="session")
+def large_demo(tmp_path_factory) -> Path:
+    """A demo data set large enough for stable out-of-sample checks (uplift, propensity):
+    20,000 customers and 50,000 leads (enough open leads per cutoff for the lead model)."""
+    root = tmp_path_factory.mktemp("large")
+    generate(
+        root / "raw",
+        root / "raw_truth",
+        customers=LARGE_CUSTOMERS,
+        leads=LARGE_LEADS,
+        seed=LARGE_SEED,
+        log=lambda _: None,
+    )
+    return root / "raw"
+
+
+@pytest.fixture(scope="session")
+def large_build(large_demo, tmp_path_factory) -> DbtResult:
+    """The whole project built on the large demo data set."""
+    return build_ok(large_demo, tmp_path_factory.mktemp("large_build"))

@@ -30,8 +30,10 @@ def run_dbt(
     data_dir: Path,
     work_dir: Path,
     dbt_vars: dict | None = None,
+    project_dir: Path = PROJECT_DIR,
 ) -> DbtResult:
-    """Run dbt on `data_dir` with a warehouse and target folder inside `work_dir`."""
+    """Run dbt on `data_dir` with a warehouse and target folder inside `work_dir` (on this
+    project, or on a copy of it that a test extended)."""
     work_dir.mkdir(parents=True, exist_ok=True)
     warehouse = work_dir / "audience.duckdb"
     env = {
@@ -44,9 +46,9 @@ def run_dbt(
         str(DBT),
         *args,
         "--project-dir",
-        str(PROJECT_DIR),
+        str(project_dir),
         "--profiles-dir",
-        str(PROJECT_DIR / "profiles"),
+        str(project_dir / "profiles"),
         "--target-path",
         str(work_dir / "target"),
         "--log-path",
@@ -60,7 +62,12 @@ def run_dbt(
     return DbtResult(completed.returncode, completed.stdout + completed.stderr, warehouse)
 
 
-def build_ok(data_dir: Path, work_dir: Path, dbt_vars: dict | None = None) -> DbtResult:
-    result = run_dbt(["build"], data_dir, work_dir, dbt_vars)
+def build_ok(
+    data_dir: Path,
+    work_dir: Path,
+    dbt_vars: dict | None = None,
+    project_dir: Path = PROJECT_DIR,
+) -> DbtResult:
+    result = run_dbt(["build"], data_dir, work_dir, dbt_vars, project_dir)
     assert result.returncode == 0, result.output[-6000:]
     return result

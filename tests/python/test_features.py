@@ -67,7 +67,8 @@ def _tables(con) -> list[str]:
         for schema, name in con.execute(
             "select table_schema, table_name from information_schema.tables"
             " where table_schema in"
-            " ('staging', 'intermediate', 'features', 'seeds', 'segmentation', 'marts')"
+            " ('staging', 'intermediate', 'features', 'seeds', 'segmentation', 'propensity',"
+            " 'marts')"
             " order by all"
         ).fetchall()
     ]
@@ -82,11 +83,16 @@ def test_two_builds_give_identical_tables(built, demo_data, tmp_path):
     tables = _tables(con)
     assert "features.fct_customer_snapshots" in tables
     assert "marts.customer_segments" in tables and "marts.segment_profiles" in tables
+    assert "marts.customer_scores" in tables and "propensity.propensity_model_state" in tables
     for table in tables:
+        # scored_at records when the build ran: the one column meant to differ
+        described = con.execute(f"select column_name from (describe first.{table})").fetchall()
+        columns = [column for (column,) in described]
+        select = ", ".join(f'"{c}"' for c in columns if c != "scored_at")
         differing = con.execute(
-            f"select count(*) from ((select * from first.{table} except all"
-            f" select * from second.{table}) union all (select * from second.{table}"
-            f" except all select * from first.{table}))"
+            f"select count(*) from ((select {select} from first.{table} except all"
+            f" select {select} from second.{table}) union all (select {select} from"
+            f" second.{table} except all select {select} from first.{table}))"
         ).fetchone()[0]
         assert differing == 0, f"{table} differs between two builds ({differing} rows)"
 

@@ -14,7 +14,7 @@ final as (
         cast(position as integer) as probability_bin,
         cast(max(case when name = 'mean_predicted' then value end) as double) as mean_predicted,
         cast(max(case when name = 'observed_rate' then value end) as double) as observed_rate,
-        cast(max(case when name = 'rows' then value end) as bigint) as rows
+        cast(max(case when name = 'rows' then value end) as bigint) as validation_rows
     from state
     group by prediction, candidate, position
 )

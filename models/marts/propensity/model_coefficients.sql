@@ -25,7 +25,7 @@ final as (
         cast(terms.name as varchar) as feature,
         cast(terms.level as varchar) as category_level,
         cast(terms.value as double) as coefficient,
-        cast(json_extract_string(terms.text_value, '$.transform') as varchar) as transform,
+        cast(json_extract_string(terms.text_value, '$.transform') as varchar) as input_transform,
         cast(json_extract(terms.text_value, '$.fill') as double) as fill_value,
         cast(json_extract(terms.text_value, '$.mean') as double) as input_mean,
         cast(json_extract(terms.text_value, '$.scale') as double) as input_scale,

@@ -1,7 +1,7 @@
 -- Every candidate of every prediction, and the heuristic baseline, measured on the same
 -- out-of-time validation rows (or the random holdout): one row per prediction and candidate.
 {%- set metrics = [
-    'rows', 'positives', 'positive_rate', 'roc_auc', 'pr_auc', 'log_loss', 'brier', 'ece',
+    'validation_rows', 'validation_positives', 'positive_rate', 'roc_auc', 'pr_auc', 'log_loss', 'brier', 'ece',
     'threshold', 'precision', 'recall', 'f1',
     'precision_at_1pct', 'precision_at_5pct', 'precision_at_10pct', 'precision_at_20pct',
     'lift_at_1pct', 'lift_at_5pct', 'lift_at_10pct', 'lift_at_20pct', 'cv_roc_auc',
@@ -32,7 +32,7 @@ metrics as (
         max(case when name = '{{ metric }}' then value end) as {{ metric }},
         {%- endfor %}
         max(case when name = 'calibration' then text_value end) as calibration_method,
-        max(case when name = 'parameters' then text_value end) as parameters
+        max(case when name = 'parameters' then text_value end) as hyperparameters
     from state
     where record = 'metric'
     group by prediction, candidate
@@ -46,13 +46,13 @@ final as (
         cast(metrics.candidate = 'heuristic' as boolean) as is_baseline,
         cast(settings.split_method as varchar) as split_method,
         cast(settings.validation_cutoff as date) as validation_cutoff,
-        cast(metrics.rows as bigint) as validation_rows,
-        cast(metrics.positives as bigint) as validation_positives,
+        cast(metrics.validation_rows as bigint) as validation_rows,
+        cast(metrics.validation_positives as bigint) as validation_positives,
         {%- for metric in metrics[2:] %}
         cast(metrics.{{ metric }} as double) as {{ metric }},
         {%- endfor %}
         cast(metrics.calibration_method as varchar) as calibration_method,
-        cast(metrics.parameters as varchar) as parameters,
+        cast(metrics.hyperparameters as varchar) as hyperparameters,
         cast(metrics.model_version as varchar) as model_version
     from metrics
     left join settings on metrics.prediction = settings.prediction

@@ -12,7 +12,7 @@ final as (
         cast(prediction as varchar) as prediction,
         cast(candidate as varchar) as candidate,
         cast(position as integer) as decile,
-        cast(max(case when name = 'rows' then value end) as bigint) as rows,
+        cast(max(case when name = 'rows' then value end) as bigint) as validation_rows,
         cast(max(case when name = 'positives' then value end) as bigint) as positives,
         cast(max(case when name = 'positive_rate' then value end) as double) as positive_rate,
         cast(max(case when name = 'lift' then value end) as double) as lift,

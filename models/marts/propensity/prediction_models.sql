@@ -21,8 +21,7 @@ settings as (
         max(case when name = 'validation_cutoff' then text_value end) as validation_cutoff,
         max(case when name = 'training_cutoffs' then text_value end) as training_cutoffs,
         max(case when name = 'training_rows' then value end) as training_rows,
-        max(case when name = 'training_positives' then value end) as training_positives,
-        max(case when name = 'training_seconds' then value end) as training_seconds
+        max(case when name = 'training_positives' then value end) as training_positives
     from state
     where record = 'setting'
     group by prediction
@@ -64,7 +63,6 @@ final as (
         cast(settings.training_cutoffs as varchar) as training_cutoffs,
         cast(settings.training_rows as bigint) as training_rows,
         cast(settings.training_positives as bigint) as training_positives,
-        cast(settings.training_seconds as double) as training_seconds,
         cast(settings.model_version as varchar) as model_version,
         cast(notes.notes as varchar) as notes
     from declarations

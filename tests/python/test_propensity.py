@@ -1,0 +1,315 @@
+"""Propensity end to end: the shipped predictions against the generator's true probabilities on
+the large demo data set, and a prediction declared on a user's own feature table (no Python)."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+from dbt_runner import PROJECT_DIR, build_ok
+from sklearn.metrics import roc_auc_score
+
+from audience.propensity.data import ID, load_scoring_rows, resolve_features
+from audience.propensity.evaluation import expected_calibration_error
+from audience.propensity.settings import predictions_from_rows
+from audience.propensity.training import decode_artifact
+
+# prediction -> (label in the truth file, label column and id column of the snapshot model)
+SHIPPED = {
+    "churn_90d": ("churn_90d", "fct_customer_snapshots", "customer_id"),
+    "purchase_30d": ("purchase_30d", "fct_customer_snapshots", "customer_id"),
+    "lead_conversion_30d": ("converted_30d", "fct_lead_snapshots", "lead_id"),
+}
+MAX_AUC_GAP = 0.03
+MAX_ECE = 0.03
+
+
+def _read(result, query: str) -> pd.DataFrame:
+    with result.connect() as con:
+        return con.sql(query).to_arrow_table().to_pandas()
+
+
+@pytest.mark.parametrize("prediction", list(SHIPPED))
+def test_out_of_time_auc_is_near_the_oracle_and_calibrated(large_build, large_demo, prediction):
+    """On the validation cutoff (never seen in training), the champion's ROC AUC is within 0.03
+    of the AUC of the generator's true probabilities for the same rows, and its expected
+    calibration error is at most 0.03."""
+    truth_label, snapshot, id_column = SHIPPED[prediction]
+    predictions = _read(
+        large_build,
+        "select name as entity_id, level as cutoff, value as probability, position as rank"
+        " from propensity.propensity_model_state"
+        f" where prediction = '{prediction}' and record = 'validation_prediction'",
+    )
+    labels = _read(
+        large_build,
+        f"select cast({id_column} as varchar) as entity_id, cast(cutoff_date as varchar) as cutoff,"
+        f" {truth_label} as label from features.{snapshot} where {truth_label} is not null",
+    )
+    truth = pd.read_parquet(large_demo.with_name("raw_truth") / "label_probabilities.parquet")
+    truth = truth[truth["label"] == truth_label].assign(
+        cutoff=lambda t: pd.to_datetime(t["cutoff_date"]).dt.strftime("%Y-%m-%d"),
+        entity_id=lambda t: t["entity_id"].astype(str),
+    )
+    joined = predictions.merge(labels, on=["entity_id", "cutoff"]).merge(
+        truth[["entity_id", "cutoff", "true_probability"]], on=["entity_id", "cutoff"]
+    )
+    # every validation row has its label and its true probability
+    assert len(joined) == len(predictions) > 1000
+    assert set(joined["cutoff"]) == {joined["cutoff"].iloc[0]}  # one validation cutoff
+    y = joined["label"].to_numpy()
+    model_auc = roc_auc_score(y, joined["rank"].astype(float))
+    oracle_auc = roc_auc_score(y, joined["true_probability"])
+    ece = expected_calibration_error(y, joined["probability"].to_numpy(), bins=10)
+    evaluation = _read(
+        large_build,
+        f"select * from marts.model_evaluation where prediction = '{prediction}'",
+    )
+    champion = evaluation[evaluation["is_champion"]].iloc[0]
+    print(
+        f"{prediction}: {len(joined):,} rows, {int(y.sum()):,} positive; champion"
+        f" {champion['candidate']} AUC {model_auc:.4f}, oracle {oracle_auc:.4f},"
+        f" gap {oracle_auc - model_auc:.4f}, ECE {ece:.4f}"
+    )
+    print(evaluation[["candidate", "roc_auc", "cv_roc_auc", "ece", "brier", "lift_at_10pct"]])
+    assert champion["roc_auc"] == pytest.approx(model_auc, abs=1e-12)
+    assert champion["ece"] == pytest.approx(ece, abs=1e-12)
+    assert oracle_auc - model_auc <= MAX_AUC_GAP
+    assert ece <= MAX_ECE
+    # the models beat the documented heuristic they replace
+    heuristic = evaluation[evaluation["candidate"] == "heuristic"].iloc[0]
+    assert model_auc > heuristic["roc_auc"]
+
+
+def test_scores_in_sql_equal_the_python_models(large_build):
+    """Every published score equals the stored champion applied in Python: logistic champions
+    are scored by generated SQL (within 1e-9), tree champions by the Python model."""
+    with large_build.connect() as con:
+        declarations = con.sql(
+            "select prediction, declaration_json from propensity.propensity_declarations"
+        ).fetchall()
+        specs = {spec.name: spec for spec in predictions_from_rows(declarations)}
+        artifacts = con.sql(
+            "select prediction, candidate, text_value from propensity.propensity_model_state"
+            " where record = 'artifact'"
+        ).fetchall()
+        assert {name for name, *_ in artifacts} == set(specs)
+        algorithms = set()
+        for name, candidate, text in artifacts:
+            artifact = decode_artifact(text)
+            spec = specs[name]
+            rows = load_scoring_rows(con, spec, resolve_features(spec, con))
+            python = artifact["calibrator"].probability(artifact["candidate"].log_odds(rows))
+            published = (
+                con.sql(
+                    "select entity_id, probability from marts.int_prediction_scores"
+                    f" where prediction = '{name}'"
+                )
+                .to_arrow_table()
+                .to_pandas()
+            )
+            joined = pd.DataFrame({"entity_id": rows[ID], "python": python}).merge(
+                published, on="entity_id"
+            )
+            assert len(joined) == len(rows) == len(published) > 0
+            assert np.abs(joined["python"] - joined["probability"]).max() <= 1e-9, name
+            algorithms.add(candidate)
+    # the large build exercises both paths (the lead model's champion is logistic)
+    assert "logistic_regression" in algorithms and len(algorithms) > 1
+
+
+def test_score_marts_rank_band_and_explain(large_build):
+    scores = _read(large_build, "select * from marts.customer_scores")
+    assert set(scores["prediction"]) == {"churn_90d", "purchase_30d"}
+    for _, group in scores.groupby("prediction"):
+        # decile 1 holds (about) the top 10%, band A the top 10%, by score
+        assert group.groupby("decile")["score"].min().is_monotonic_decreasing
+        top = group[group["band"] == "A"]
+        assert 0.09 <= len(top) / len(group) <= 0.11
+        assert top["score"].min() >= group[group["band"] != "A"]["score"].max()
+        assert group["reason_1_feature"].notna().mean() > 0.99
+        assert set(group["reason_1_direction"].dropna()) <= {"raises", "lowers"}
+        magnitude = group[["reason_1_contribution", "reason_2_contribution"]].abs().fillna(0)
+        assert (magnitude["reason_1_contribution"] >= magnitude["reason_2_contribution"]).all()
+    churn = scores[scores["prediction"] == "churn_90d"]
+    customers = _read(large_build, "select count(*) as n from marts.customer_segments")
+    assert len(churn) < customers["n"][0]  # only customers active in the last 365 days
+    lookalikes = _read(large_build, "select * from marts.lookalike_audiences")
+    for _, group in lookalikes.groupby("lookalike"):
+        pool = _read(
+            large_build,
+            "select count(*) as n from marts.int_prediction_scores"
+            f" where prediction = '{group['lookalike'].iloc[0]}'",
+        )["n"][0]
+        assert abs(len(group) - 0.05 * pool) <= 0.01 * pool + 1
+        assert (group["audience_tier"] == "top_1pct").sum() <= 0.011 * pool + 1
+    crosstab = _read(large_build, "select * from marts.propensity_segment_crosstab")
+    assert set(crosstab["segment_type"]) == {"behavioral", "rfm"}
+    per_type = crosstab.pivot_table(
+        index="prediction", columns="segment_type", values="customers", aggfunc="sum"
+    )
+    assert (per_type["rfm"] == per_type["behavioral"]).all()
+
+
+# --- a prediction declared on a user's own feature table ------------------------------------
+
+
+def _user_tables(folder, rng) -> None:
+    """Accounts with a planted logistic upgrade probability; a leaky column; scoring rows with a
+    plan level never seen in training."""
+    n = 6000
+    plan = rng.choice(["starter", "team", "business"], n, p=[0.5, 0.3, 0.2])
+    seats = rng.integers(1, 100, n)
+    spend = rng.lognormal(4, 1, n)
+    logit = -2 + 1.2 * (plan == "business") + 0.5 * (plan == "team") + 0.02 * seats
+    truth = 1 / (1 + np.exp(-logit))
+    upgraded = (rng.random(n) < truth).astype(int)
+    leaky = np.where(rng.random(n) < 0.01, 1 - upgraded, upgraded)
+    ids = [f"C{i:07d}" for i in range(1, n + 1)]
+    training = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "plan": plan,
+            "seats": seats,
+            "monthly_spend": spend,
+            "upgrade_confirmed": leaky,
+            "upgraded": upgraded,
+            "true_probability": truth,
+        }
+    )
+    training.to_parquet(folder / "account_training.parquet")
+    scoring = training.drop(columns=["upgraded"]).head(500).copy()
+    scoring.loc[:9, "plan"] = "enterprise_plus"  # unseen at training time
+    scoring.loc[10:19, "seats"] = None
+    scoring.to_parquet(folder / "account_scoring.parquet")
+
+
+@pytest.fixture(scope="module")
+def user_build(demo_data, tmp_path_factory):
+    """The project copied with two models a user would add (plain SQL over their own files) and
+    three predictions declared in vars: no Python."""
+    root = tmp_path_factory.mktemp("user_prediction")
+    project = root / "project"
+    for item in ("dbt_project.yml", "models", "macros", "python_models", "seeds", "profiles"):
+        source = PROJECT_DIR / item
+        copy = shutil.copy if source.is_file() else shutil.copytree
+        copy(source, project / item)
+    shutil.copytree(PROJECT_DIR / "tests" / "generic", project / "tests" / "generic")
+    _user_tables(root, np.random.default_rng(5))
+    user_models = project / "models" / "user"
+    user_models.mkdir()
+    for name in ("account_training", "account_scoring"):
+        (user_models / f"{name}.sql").write_text(
+            f"select * exclude (true_probability) from read_parquet('{root / name}.parquet')\n"
+        )
+    user_vars = {
+        "audience__predictions": [
+            {
+                "name": "plan_upgrade",
+                "entity": "customer",
+                "feature_model": "account_training",
+                "score_model": "account_scoring",
+                "label": "upgraded",
+                "algorithms": ["logistic_regression"],
+            },
+            {
+                "name": "big_upgrade",  # too few positives: the heuristic is published
+                "entity": "customer",
+                "feature_model": "account_training",
+                "score_model": "account_scoring",
+                "label": "upgraded = 1 and seats >= 99",
+                "heuristic": {"seats": "up", "monthly_spend": "up"},
+            },
+            {
+                "name": "nobody",  # empty population: no model, no heuristic, a note
+                "entity": "customer",
+                "feature_model": "account_training",
+                "label": "upgraded",
+                "population": "seats > 1000",
+            },
+        ],
+        "audience__lookalikes": [],
+    }
+    result = build_ok(demo_data, root / "work", user_vars, project_dir=project)
+    return result, root
+
+
+def test_user_prediction_trains_scores_and_evaluates(user_build):
+    result, root = user_build
+    models = _read(result, "select * from marts.prediction_models order by prediction")
+    by_name = models.set_index("prediction")
+    assert by_name.loc["plan_upgrade", "status"] == "trained"
+    assert by_name.loc["plan_upgrade", "split_method"] == "random"
+    assert by_name.loc["big_upgrade", "status"] == "heuristic"
+    assert "at least 50" in by_name.loc["big_upgrade", "notes"]
+    assert by_name.loc["nobody", "status"] == "not_trained"
+    assert "no labeled rows" in by_name.loc["nobody", "notes"]
+
+    where = "where prediction = 'plan_upgrade'"
+    evaluation = _read(result, f"select * from marts.model_evaluation {where}")
+    assert list(evaluation["candidate"]) == ["logistic_regression"]
+    # the planted logistic model is recovered: holdout AUC close to the truth's on the same rows
+    holdout = _read(
+        result,
+        "select name as customer_id, value as probability from propensity.propensity_model_state"
+        " where prediction = 'plan_upgrade' and record = 'validation_prediction'",
+    )
+    planted = pd.read_parquet(root / "account_training.parquet")
+    joined = holdout.merge(planted, on="customer_id")
+    oracle = roc_auc_score(joined["upgraded"], joined["true_probability"])
+    model = roc_auc_score(joined["upgraded"], joined["probability"])
+    assert len(joined) == round(0.3 * len(planted))
+    assert oracle - model <= 0.02
+
+    # the leaky column was caught and excluded
+    importance = _read(result, f"select * from marts.model_feature_importance {where}")
+    leaky = importance[importance["feature"] == "upgrade_confirmed"].iloc[0]
+    assert leaky["is_excluded_as_leakage"] and leaky["leakage_auc"] > 0.98
+    coefficients = _read(result, f"select * from marts.model_coefficients {where}")
+    assert "upgrade_confirmed" not in set(coefficients["feature"])
+    assert {"starter", "team", "business"} == set(coefficients["category_level"].dropna())
+
+    scores = _read(result, "select * from marts.customer_scores order by prediction, customer_id")
+    upgrade = scores[scores["prediction"] == "plan_upgrade"]
+    assert len(upgrade) == 500 and upgrade["probability"].between(0, 1).all()
+    assert not upgrade["is_heuristic"].any()
+    heuristic = scores[scores["prediction"] == "big_upgrade"]
+    assert len(heuristic) == 500 and heuristic["is_heuristic"].all()
+    assert heuristic["probability"].isna().all() and heuristic["score"].between(0, 1).all()
+    assert "nobody" not in set(scores["prediction"])
+
+
+def test_user_prediction_sql_scores_equal_scikit_learn(user_build):
+    """The logistic champion is scored by generated SQL; scikit-learn's predict_proba of the
+    stored model, then its sigmoid calibration, gives the same numbers within 1e-9, including
+    for a plan level never seen in training and missing seat counts."""
+    result, _ = user_build
+    with result.connect() as con:
+        declarations = con.sql(
+            "select prediction, declaration_json from propensity.propensity_declarations"
+        ).fetchall()
+        spec = {s.name: s for s in predictions_from_rows(declarations)}["plan_upgrade"]
+        (text,) = con.sql(
+            "select text_value from propensity.propensity_model_state"
+            " where prediction = 'plan_upgrade' and record = 'artifact'"
+        ).fetchone()
+        artifact = decode_artifact(text)
+        rows = load_scoring_rows(con, spec, resolve_features(spec, con))
+        sql = (
+            con.sql(
+                "select customer_id, probability from marts.customer_scores"
+                " where prediction = 'plan_upgrade'"
+            )
+            .to_arrow_table()
+            .to_pandas()
+        )
+    candidate, calibrator = artifact["candidate"], artifact["calibrator"]
+    raw = candidate.estimator.predict_proba(candidate.plan.linear_matrix(rows))[:, 1]
+    python = calibrator.probability(np.log(raw) - np.log1p(-raw))
+    joined = pd.DataFrame({"customer_id": rows[ID], "python": python}).merge(sql, on="customer_id")
+    assert len(joined) == 500
+    assert np.abs(joined["python"] - joined["probability"]).max() <= 1e-9
+    unseen = joined[joined["customer_id"].isin([f"C{i:07d}" for i in range(1, 11)])]
+    assert len(unseen) == 10 and unseen["probability"].notna().all()
