@@ -192,6 +192,7 @@ def user_build(demo_data, tmp_path_factory):
     three predictions declared in vars: no Python."""
     root = tmp_path_factory.mktemp("user_prediction")
     project = root / "project"
+    project.mkdir()
     for item in ("dbt_project.yml", "models", "macros", "python_models", "seeds", "profiles"):
         source = PROJECT_DIR / item
         copy = shutil.copy if source.is_file() else shutil.copytree
@@ -291,10 +292,10 @@ def test_user_prediction_sql_scores_equal_scikit_learn(user_build):
             "select prediction, declaration_json from propensity.propensity_declarations"
         ).fetchall()
         spec = {s.name: s for s in predictions_from_rows(declarations)}["plan_upgrade"]
-        (text,) = con.sql(
+        ((text,),) = con.sql(
             "select text_value from propensity.propensity_model_state"
             " where prediction = 'plan_upgrade' and record = 'artifact'"
-        ).fetchone()
+        ).fetchall()
         artifact = decode_artifact(text)
         rows = load_scoring_rows(con, spec, resolve_features(spec, con))
         sql = (
