@@ -90,4 +90,9 @@ def fit_candidate(
     else:  # settings.py rejects unknown names before this point
         raise ValueError(f"unknown algorithm {algorithm!r}")
     estimator.fit(matrix, labels)
+    if algorithm == "random_forest":
+        # Trees are fitted in parallel (deterministic: each has its own seed), but parallel
+        # prediction adds the trees' probabilities in whatever order threads finish, which changes
+        # the last bits from run to run.
+        estimator.set_params(n_jobs=1)
     return FittedCandidate(algorithm, dict(params), plan, estimator)
