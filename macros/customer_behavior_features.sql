@@ -11,7 +11,8 @@
     history each. Active days in a window are counted
     with a bit mask of the days with events (bit N = N days before the date), which is much cheaper
     than count(distinct day) per window; windows longer than 126 days, which do not fit the mask,
-    fall back to count(distinct). -#}
+    fall back to count(distinct). Likewise the counts of one event type in up to three windows are
+    one sum of packed window flags (see window_flags), not one count per window. -#}
 {% macro customer_behavior_features(dates) -%}
 {%- set event_types = var('audience__event_types') -%}
 {%- set visit_types = var('audience__visit_event_types') -%}
@@ -20,6 +21,10 @@
 {%- set weeks = var('audience__login_trend_weeks') -%}
 {%- set lookback = [longest_window, weeks * 7] | max -%}
 {%- set use_day_mask = longest_window <= 126 -%}
+{#- Up to three windows: a field of at least 42 bits each in a HUGEINT (no count comes near 2^42). -#}
+{%- set use_packed_counts = windows | length <= 3 -%}
+{%- set field_bits = 126 // (windows | length) -%}
+{%- set days_before = dbt.datediff('events.event_date', 'date_ranges.as_of_date', 'day') -%}
 {%- set login_index = event_types.index('login') + 1 -%}
 {%- set visit_indexes = [] -%}
 {%- for event_type in event_types if event_type in visit_types -%}
@@ -85,7 +90,25 @@
             end as event_type_index,
             date_ranges.as_of_date,
             events.event_date,
-            {{ dbt.datediff('events.event_date', 'date_ranges.as_of_date', 'day') }} as days_before
+            {{ days_before }} as days_before
+            {%- if use_packed_counts %},
+            -- The windows the event falls in, packed: field i ({{ field_bits }} bits from bit
+            -- {{ field_bits }} * i) is 1 when the event is in the i-th window of
+            -- var audience__event_windows_days. Summing the flags counts all windows at once (one
+            -- HUGEINT sum per type instead of one count per type and window: 2.1 s instead of 3.0 s
+            -- at 48M events).
+            case
+                {%- for bound in windows | sort | unique %}
+                {%- set flags = namespace(value=0) %}
+                {%- for window in windows %}
+                {%- if window >= bound %}
+                {%- set flags.value = flags.value + 2 ** (field_bits * loop.index0) %}
+                {%- endif %}
+                {%- endfor %}
+                when {{ days_before }} <= {{ bound }} then cast('{{ flags.value }}' as hugeint)
+                {%- endfor %}
+            end as window_flags
+            {%- endif %}
         from events
         inner join date_ranges
             on events.event_date < date_ranges.as_of_date
@@ -96,12 +119,20 @@
         select
             customer_id,
             as_of_date,
+            {%- if use_packed_counts %}
+            {%- for event_type in event_types %}
+            sum(case when event_type_index = {{ loop.index }} then window_flags end) as {{ event_type }}_window_counts,
+            {%- endfor %}
+            sum(window_flags) as window_counts,
+            {%- endif %}
             {%- for window in windows %}
+            {%- if not use_packed_counts %}
             {%- for event_type in event_types %}
             cast(count(case when days_before <= {{ window }} and event_type_index = {{ loop.index }} then 1 end)
                 as integer) as {{ event_type }}_events_{{ window }}d,
             {%- endfor %}
             cast(count(case when days_before <= {{ window }} then 1 end) as integer) as events_{{ window }}d,
+            {%- endif %}
             {%- if not use_day_mask %}
             cast(count(distinct case when days_before <= {{ window }} then days_before end) as integer)
                 as active_days_{{ window }}d,
@@ -185,10 +216,21 @@
             population.customer_id,
             population.as_of_date,
             {%- for window in windows %}
+            {%- if use_packed_counts %}
+            {#- The window's field of the packed sums (see window_flags). #}
+            {%- set shift = field_bits * loop.index0 %}
+            {%- set field = "cast('" ~ (2 ** field_bits - 1) ~ "' as hugeint)" %}
+            {%- for event_type in event_types %}
+            coalesce(cast((event_stats.{{ event_type }}_window_counts >> {{ shift }}) & {{ field }} as integer), 0)
+                as {{ event_type }}_events_{{ window }}d,
+            {%- endfor %}
+            coalesce(cast((event_stats.window_counts >> {{ shift }}) & {{ field }} as integer), 0) as events_{{ window }}d,
+            {%- else %}
             {%- for event_type in event_types %}
             coalesce(event_stats.{{ event_type }}_events_{{ window }}d, 0) as {{ event_type }}_events_{{ window }}d,
             {%- endfor %}
             coalesce(event_stats.events_{{ window }}d, 0) as events_{{ window }}d,
+            {%- endif %}
             {%- if use_day_mask %}
             {#- Bits 1 .. window: the days inside the window. #}
             coalesce(

@@ -3,9 +3,13 @@
     among valid rows, found without sorting or grouping every row by id.
 
     Integer ids go through buckets of 64 consecutive values first: a bucket whose row count exceeds
-    the number of distinct ids in it (the bits set in a 64-bit mask) holds a repeated id, and only
-    the rows of such buckets are grouped by id. With mostly distinct, mostly consecutive ids (the
-    usual case) that groups 64 times fewer keys. Other ids are grouped by id directly. -#}
+    the number of distinct ids in it (the bits set in a 64-bit mask of the ids present) holds a
+    repeated id. A second mask, the XOR of the ids' bits, has the ids present an odd number of
+    times: when every id of the bucket is on one or two rows (its rows then number the ids present
+    plus the ids present twice), the repeated ids are read off the masks. Only the rows of buckets
+    with an id on three rows or more are grouped by id. With mostly distinct, mostly consecutive ids
+    (the usual case) that reads the ids once and groups 64 times fewer keys. Other ids are grouped
+    by id directly. -#}
 {% macro repeated_ids(relation, column, raw_type=none) -%}
     {{ return(adapter.dispatch('repeated_ids', 'audience')(relation, column, raw_type)) }}
 {%- endmacro %}
@@ -13,15 +17,40 @@
 {% macro default__repeated_ids(relation, column, raw_type=none) -%}
     {%- set key = id_key(column, raw_type) -%}
     {%- if raw_type in audience_integer_types() %}
-    select {{ key }} as id_key
-    from {{ relation }}
-    where {{ key }} >> 6 in (
-        select {{ key }} >> 6 as id_bucket
+    {%- set id_bit = 'cast(1 as ubigint) << cast(' ~ key ~ ' & 63 as ubigint)' %}
+    with
+
+    buckets as (
+        select
+            {{ key }} >> 6 as id_bucket,
+            count(*) as row_count,
+            bit_or({{ id_bit }}) as present,
+            bit_xor({{ id_bit }}) as present_odd
         from {{ relation }}
         where {{ key }} is not null
         group by {{ key }} >> 6
-        having count(*) > bit_count(bit_or(cast(1 as ubigint) << cast({{ key }} & 63 as ubigint)))
+    ),
+
+    repeat_buckets as (
+        select
+            id_bucket,
+            present & ~present_odd as present_even,
+            -- (bit_count is a TINYINT: subtracted from the BIGINT row count, not added.)
+            row_count - bit_count(present) = bit_count(present & ~present_odd) as has_pairs_only
+        from buckets
+        where row_count > bit_count(present)
     )
+
+    -- Buckets whose ids are on one or two rows each: the ids present an even number of times.
+    select cast(cast(repeat_buckets.id_bucket as hugeint) * 64 + bits.id_bit as {{ raw_type }}) as id_key
+    from repeat_buckets
+    cross join (select range as id_bit from range(64)) as bits
+    where repeat_buckets.has_pairs_only and (repeat_buckets.present_even >> cast(bits.id_bit as ubigint)) & 1 = 1
+    union all
+    -- The other buckets: their rows grouped by id.
+    select {{ key }} as id_key
+    from {{ relation }}
+    where {{ key }} >> 6 in (select id_bucket from repeat_buckets where not has_pairs_only)
     group by {{ key }}
     having count(*) > 1
     {%- else %}

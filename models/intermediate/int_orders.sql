@@ -1,4 +1,13 @@
-{{ config(materialized="table") }}
+{#- About 8.6M orders per 20M lines: DuckDB's default text compression (dictionary + FSST) takes
+    about as long to write this table's two text columns as the aggregation itself (measured
+    2 s per column against 0.5 s uncompressed) and saves little on unique order ids, so this
+    table, read whole by a few models, stores its text uncompressed. The hooks set it for this
+    model only. -#}
+{{ config(
+    materialized="table",
+    pre_hook="set disabled_compression_methods = 'fsst,dict_fsst'",
+    post_hook="reset disabled_compression_methods",
+) }}
 
 -- Order lines aggregated to orders once (counting distinct orders over lines is what dominates
 -- RFM cost otherwise). An order is a purchase unless it was refunded in full.
