@@ -77,7 +77,7 @@ def fit_candidate(
     elif algorithm == "random_forest":
         rows = max(len(frame), 1)
         estimator = RandomForestClassifier(
-            n_estimators=100,
+            n_estimators=60,
             max_features="sqrt",
             # Each tree sees at most 20,000 bootstrap rows: most of the accuracy, a fraction of
             # the time and memory on large training sets.
