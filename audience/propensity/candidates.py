@@ -20,12 +20,15 @@ from audience.propensity.design import FeaturePlan
 PARAMETER_GRIDS: dict[str, list[dict]] = {
     # Inverse L2 strength on standardized inputs.
     "logistic_regression": [{"C": 0.05}, {"C": 1.0}],
+    # Few, larger steps: every tree is evaluated again for each reason-code feature at scoring
+    # time, so the number of trees is what scoring costs.
     "hist_gradient_boosting": [
         {"max_leaf_nodes": 15, "min_samples_leaf": 100, "l2_regularization": 1.0},
         {"max_leaf_nodes": 31, "min_samples_leaf": 40, "l2_regularization": 0.0},
     ],
     "random_forest": [{"min_samples_leaf": 20}, {"min_samples_leaf": 60}],
 }
+HGB_LEARNING_RATE, HGB_TREES = 0.2, 60
 PROBABILITY_FLOOR = 1e-12  # tree probabilities are clipped before taking log-odds
 
 
@@ -66,8 +69,8 @@ def fit_candidate(
         matrix = plan.linear_matrix(frame)
     elif algorithm == "hist_gradient_boosting":
         estimator = HistGradientBoostingClassifier(
-            learning_rate=0.1,
-            max_iter=150,
+            learning_rate=HGB_LEARNING_RATE,
+            max_iter=HGB_TREES,
             early_stopping=False,
             categorical_features=plan.tree_categorical_mask(),
             random_state=seed,
@@ -79,6 +82,7 @@ def fit_candidate(
         estimator = RandomForestClassifier(
             n_estimators=60,
             max_features="sqrt",
+            max_depth=12,  # bounds the cost of scoring (and of reason codes) per row
             # Each tree sees at most 20,000 bootstrap rows: most of the accuracy, a fraction of
             # the time and memory on large training sets.
             max_samples=min(1.0, 20_000 / rows),

@@ -69,10 +69,15 @@ def tree_contributions(
     contributions = np.zeros((matrix.shape[0], len(columns)))
     for k, column in enumerate(columns):
         j = positions[column]
-        saved = matrix[:, j].copy()
-        matrix[:, j] = reference[j]
-        contributions[:, k] = base - candidate.log_odds_of_matrix(matrix)
-        matrix[:, j] = saved
+        # Rows already at the reference value contribute exactly 0: only the others are scored
+        # again (for counts with a median of 0 that is a small share of the rows).
+        values = matrix[:, j]
+        differs = ~((values == reference[j]) | (np.isnan(values) & np.isnan(reference[j])))
+        if not differs.any():
+            continue
+        moved = matrix[differs]
+        moved[:, j] = reference[j]
+        contributions[differs, k] = base[differs] - candidate.log_odds_of_matrix(moved)
     return base, contributions
 
 
