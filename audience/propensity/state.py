@@ -10,7 +10,9 @@ macros/propensity_scores_sql.sql).
 
 from __future__ import annotations
 
+import os
 import time
+from contextlib import contextmanager
 
 import pandas as pd
 
@@ -19,6 +21,7 @@ from audience.propensity.explain import REASON_COUNT, top_reasons, tree_contribu
 from audience.propensity.settings import predictions_from_rows, training_settings_from_json
 from audience.propensity.training import decode_artifact, train_prediction
 
+PYTHON_MODEL_DUCKDB_LIMIT = "1GB"
 STATE_COLUMNS = {
     "prediction": "str",
     "model_version": "str",
@@ -42,6 +45,21 @@ SCORE_COLUMNS = {
     "model_log_odds": "float64",
     **REASON_COLUMNS,
 }
+
+
+@contextmanager
+def duckdb_cache_limit(con, limit: str = PYTHON_MODEL_DUCKDB_LIMIT):
+    """While Python holds the training or scoring frames, keep DuckDB's cache small (unless
+    AUDIENCE_DUCKDB_MEMORY_LIMIT sets the limit explicitly); the previous limit is restored."""
+    if os.environ.get("AUDIENCE_DUCKDB_MEMORY_LIMIT"):
+        yield
+        return
+    ((previous,),) = con.sql("select current_setting('memory_limit')").fetchall()
+    con.execute(f"set memory_limit = '{limit}'")
+    try:
+        yield
+    finally:
+        con.execute(f"set memory_limit = '{previous}'")
 
 
 def build_state(con, declarations: list[tuple[str, str]], settings_json: str | None, log=print):

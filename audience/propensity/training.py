@@ -12,8 +12,9 @@ out-of-time evaluation, champion choice.
    cv_folds training cutoffs, fit on the cutoffs whose label window ends before it and predict
    it. The best mean fold AUC wins. The folds' predictions for the winning setting fit the
    calibrator and the F1 threshold; the candidate is then refitted on all training rows.
-5. Evaluation on the validation rows; the champion has the highest validation ROC AUC (ties:
-   declaration order).
+5. Evaluation on the validation rows; the champion has the lowest validation log loss (a proper
+   scoring rule: it rewards ranking and calibration together, so a candidate with a slightly
+   higher AUC but badly calibrated probabilities does not win; ties: declaration order).
 """
 
 from __future__ import annotations
@@ -231,7 +232,7 @@ def _train(con, spec, settings, features: FeatureColumns, records: Records, log)
         )
         metrics["cv_roc_auc"] = candidate.cv_auc
         evaluated[algorithm] = metrics
-    champion = max(evaluated, key=lambda a: np.nan_to_num(evaluated[a]["roc_auc"], nan=-1))
+    champion = min(evaluated, key=lambda a: np.nan_to_num(evaluated[a]["log_loss"], nan=np.inf))
     records.add("setting", "status", text="trained")
     records.add("setting", "champion", text=champion)
     log(f"  {spec.name}: champion {champion}, validation AUC {evaluated[champion]['roc_auc']:.4f}")

@@ -1,7 +1,7 @@
 # Trains every declared prediction and lookalike (split, leakage guard, time-aware tuning,
 # calibration, out-of-time evaluation, champion) and stores the outcome as rows; the logic lives
 # in audience/propensity.
-from audience.propensity.state import build_state
+from audience.propensity.state import build_state, duckdb_cache_limit
 
 
 def model(dbt, session):
@@ -10,4 +10,6 @@ def model(dbt, session):
         (row["prediction"], row["declaration_json"])
         for row in sorted(declarations, key=lambda row: row["declaration_order"])
     ]
-    return build_state(session, rows, dbt.config.get("propensity_settings"))
+    with duckdb_cache_limit(session):
+        state = build_state(session, rows, dbt.config.get("propensity_settings"))
+    return state
