@@ -80,7 +80,7 @@ def fit_candidate(
     elif algorithm == "random_forest":
         rows = max(len(frame), 1)
         estimator = RandomForestClassifier(
-            n_estimators=60,
+            n_estimators=40,
             max_features="sqrt",
             max_depth=12,  # bounds the cost of scoring (and of reason codes) per row
             # Each tree sees at most 20,000 bootstrap rows: most of the accuracy, a fraction of

@@ -156,9 +156,10 @@ def load_rows(
     features: FeatureColumns,
     cutoffs: list | None,
     max_rows: int,
+    total: int,
 ) -> pd.DataFrame:
-    """Labeled rows (of the given cutoffs), a deterministic hash sample of at most ~max_rows,
-    ordered by cutoff and id."""
+    """Labeled rows (of the given cutoffs; `total` of them, from label_summary), a deterministic
+    hash sample of at most ~max_rows, ordered by cutoff and id."""
     cutoff_filter = None
     if cutoffs is not None:
         listed = ", ".join(f"date '{pd.Timestamp(c).date()}'" for c in cutoffs)
@@ -168,7 +169,6 @@ def load_rows(
         from {spec.feature_relation}
         {_where(spec.population, cutoff_filter, f"({spec.label}) is not null")}
     """
-    total = con.sql(f"select count(*) from ({base})").fetchall()[0][0]
     sample = ""
     if total > max_rows:
         keep = int(SAMPLE_BUCKETS * max_rows / total)

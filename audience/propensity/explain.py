@@ -38,7 +38,7 @@ def permutation_importance(
     frame: pd.DataFrame,
     labels: np.ndarray,
     seed: int,
-    repeats: int = 3,
+    repeats: int = 2,
 ) -> list[tuple[str, float, float]]:
     """(feature, mean drop in ROC AUC when the column is shuffled, its standard deviation)."""
     if not 0 < labels.sum() < labels.shape[0]:

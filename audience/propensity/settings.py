@@ -67,15 +67,15 @@ class TrainingSettings:
     min_positives: int = 50
     min_negatives: int = 50
     min_training_cutoffs: int = 2
-    max_training_rows: int = 100_000
+    max_training_rows: int = 80_000
     max_validation_rows: int = 100_000
     cv_folds: int = 2
     holdout_share: float = 0.3
     seed: int = 42
     isotonic_min_rows: int = 5_000
     leakage_auc: float = 0.98
-    reason_features: int = 5
-    importance_rows: int = 5_000
+    reason_features: int = 4
+    importance_rows: int = 3_000
     calibration_bins: int = 10
     notes: tuple[str, ...] = field(default=(), compare=False)
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
+import numpy as np
 import pandas as pd
 
 from audience.propensity.data import ID, load_scoring_rows, resolve_features
@@ -22,6 +24,7 @@ from audience.propensity.settings import predictions_from_rows, training_setting
 from audience.propensity.training import decode_artifact, train_prediction
 
 PYTHON_MODEL_DUCKDB_LIMIT = "1GB"
+SCORING_CHUNK_ROWS = 100_000
 STATE_COLUMNS = {
     "prediction": "str",
     "model_version": "str",
@@ -92,7 +95,7 @@ def python_scores(con, declarations: list[tuple[str, str]], state: pd.DataFrame,
         artifact = decode_artifact(row["text_value"])
         candidate, calibrator = artifact["candidate"], artifact["calibrator"]
         rows = load_scoring_rows(con, spec, resolve_features(spec, con))
-        log_odds, contributions = tree_contributions(candidate, rows, artifact["reason_columns"])
+        log_odds, contributions = _score_in_chunks(candidate, rows, artifact["reason_columns"])
         frame = pd.DataFrame(
             {
                 "prediction": spec.name,
@@ -102,12 +105,32 @@ def python_scores(con, declarations: list[tuple[str, str]], state: pd.DataFrame,
                 **top_reasons(contributions, artifact["reason_columns"]),
             }
         )
+        del rows
         frames.append(frame)
         log(
             f"propensity: scored {len(frame):,} rows of {spec.name} with {candidate.algorithm}"
             f" in {time.perf_counter() - started:.1f}s"
         )
     return _typed(pd.concat(frames, ignore_index=True) if frames else None, SCORE_COLUMNS)
+
+
+def _score_in_chunks(candidate, rows: pd.DataFrame, reason_columns: list[str]):
+    """tree_contributions over slices of SCORING_CHUNK_ROWS rows: a bounded working set (the
+    model inputs of one slice, not of every row). Forests score their slices on parallel threads
+    (each slice is computed exactly as alone, so the result does not depend on the threads);
+    boosting is already parallel inside scikit-learn."""
+    slices = [
+        rows.iloc[start : start + SCORING_CHUNK_ROWS]
+        for start in range(0, len(rows), SCORING_CHUNK_ROWS)
+    ]
+    if not slices:
+        return np.zeros(0), np.zeros((0, len(reason_columns)))
+    workers = (os.cpu_count() or 1) if candidate.algorithm == "random_forest" else 1
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        parts = list(
+            pool.map(lambda part: tree_contributions(candidate, part, reason_columns), slices)
+        )
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
 def _typed(frame: pd.DataFrame | None, columns: dict[str, str]) -> pd.DataFrame:

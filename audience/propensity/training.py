@@ -177,8 +177,22 @@ def _train(con, spec, settings, features: FeatureColumns, records: Records, log)
                 f" {settings.min_training_cutoffs} are needed (var"
                 " audience__propensity_min_training_cutoffs)"
             )
-        train = load_rows(con, spec, loaded, training_cutoffs, settings.max_training_rows)
-        valid = load_rows(con, spec, loaded, [validation_cutoff], settings.max_validation_rows)
+        train = load_rows(
+            con,
+            spec,
+            loaded,
+            training_cutoffs,
+            settings.max_training_rows,
+            int(by_cutoff.loc[training_cutoffs, "labeled"].sum()),
+        )
+        valid = load_rows(
+            con,
+            spec,
+            loaded,
+            [validation_cutoff],
+            settings.max_validation_rows,
+            int(by_cutoff.loc[validation_cutoff, "labeled"]),
+        )
         records.add("setting", "split_method", text="temporal")
         records.add("setting", "validation_cutoff", text=str(validation_cutoff.date()))
         records.add(
@@ -190,7 +204,7 @@ def _train(con, spec, settings, features: FeatureColumns, records: Records, log)
     else:
         _check_counts(spec, settings, labeled, "labeled")
         cap = settings.max_training_rows + settings.max_validation_rows
-        rows = load_rows(con, spec, loaded, None, cap)
+        rows = load_rows(con, spec, loaded, None, cap, int(labeled["labeled"].sum()))
         holdout = stratified_holdout(rows[LABEL].to_numpy(), settings.holdout_share, settings.seed)
         train, valid = rows[~holdout].reset_index(drop=True), rows[holdout].reset_index(drop=True)
         records.add("setting", "split_method", text="random")
