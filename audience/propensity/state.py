@@ -24,6 +24,7 @@ from audience.propensity.settings import predictions_from_rows, training_setting
 from audience.propensity.training import decode_artifact, train_prediction
 
 PYTHON_MODEL_DUCKDB_LIMIT = "1GB"
+PROFILE_DUCKDB_LIMIT = "3GB"  # the default memory_limit of profiles/profiles.yml
 SCORING_CHUNK_ROWS = 100_000
 STATE_COLUMNS = {
     "prediction": "str",
@@ -53,16 +54,17 @@ SCORE_COLUMNS = {
 @contextmanager
 def duckdb_cache_limit(con, limit: str = PYTHON_MODEL_DUCKDB_LIMIT):
     """While Python holds the training or scoring frames, keep DuckDB's cache small (unless
-    AUDIENCE_DUCKDB_MEMORY_LIMIT sets the limit explicitly); the previous limit is restored."""
+    AUDIENCE_DUCKDB_MEMORY_LIMIT sets the limit explicitly), then restore the profile's default.
+    (Not the value read back before: DuckDB reports it rounded, e.g. 3GB as '2.7 GiB', so
+    restoring that would shrink the limit a little with every model.)"""
     if os.environ.get("AUDIENCE_DUCKDB_MEMORY_LIMIT"):
         yield
         return
-    ((previous,),) = con.sql("select current_setting('memory_limit')").fetchall()
     con.execute(f"set memory_limit = '{limit}'")
     try:
         yield
     finally:
-        con.execute(f"set memory_limit = '{previous}'")
+        con.execute(f"set memory_limit = '{PROFILE_DUCKDB_LIMIT}'")
 
 
 def build_state(con, declarations: list[tuple[str, str]], settings_json: str | None, log=print):
