@@ -108,7 +108,7 @@ where false
         list_filter(
             list_value(
                 {%- for feature, expression in contributions %}
-                struct_pack(magnitude := abs({{ expression }}), feature := '{{ feature }}', contribution := {{ expression }}){{ "," if not loop.last }}
+                struct_pack(magnitude := abs({{ expression }}), feature := '{{ feature | replace("'", "''") }}', contribution := {{ expression }}){{ "," if not loop.last }}
                 {%- endfor %}
             ),
             lambda reason: reason.magnitude > 0
@@ -177,20 +177,20 @@ from (
             select
                 {%- for term in numeric %}
                 {%- set prep = term['preparation'] %}
-                {%- set value = 'cast("' ~ term['column'] ~ '" as double)' %}
+                {%- set value = 'cast("' ~ (term['column'] | replace('"', '""')) ~ '" as double)' %}
                 {%- set filled = 'case when isnan(' ~ value ~ ') then ' ~ segment_sql_number(prep['fill']) ~ ' else coalesce(' ~ value ~ ', ' ~ segment_sql_number(prep['fill']) ~ ') end' %}
-                ({{ 'ln(1 + ' ~ filled ~ ')' if prep['transform'] == 'log1p' else filled }}
+                ({{ 'ln(1 + greatest(' ~ filled ~ ', 0))' if prep['transform'] == 'log1p' else filled }}
                     - {{ segment_sql_number(prep['mean']) }}) / {{ segment_sql_number(prep['scale']) }} as input_{{ loop.index }},
                 {%- endfor %}
                 {%- for column, terms in categorical.items() %}
-                case coalesce(cast("{{ column }}" as varchar), '(missing)')
+                case coalesce(cast("{{ column | replace('"', '""') }}" as varchar), '(missing)')
                     {%- for term in terms %}
                     when '{{ term["level"] | replace("'", "''") }}' then {{ segment_sql_number(term['coefficient']) }}
                     {%- endfor %}
                     else 0.0
                 end as level_{{ loop.index }},
                 {%- endfor %}
-                cast("{{ id_column }}" as varchar) as entity_id
+                cast("{{ id_column | replace('"', '""') }}" as varchar) as entity_id
             {{ audience_scoring_rows(declaration) }}
         ) as prepared
     ) as linear
@@ -229,9 +229,9 @@ from (
         {{ audience_ranked_reasons(contributions) }} as reasons
     from (
         select
-            cast("{{ id_column }}" as varchar) as entity_id,
+            cast("{{ id_column | replace('"', '""') }}" as varchar) as entity_id,
             {%- for column, direction in terms %}
-            {%- set value = 'cast("' ~ column ~ '" as double)' %}
+            {%- set value = 'cast("' ~ (column | replace('"', '""')) ~ '" as double)' %}
             case
                 when {{ value }} is null or isnan({{ value }}) then 0.5
                 else percent_rank() over (

@@ -76,7 +76,7 @@ def fit_candidate(
             random_state=seed,
             **params,
         )
-        matrix = plan.tree_matrix(frame)
+        matrix = _without_empty_columns(plan, plan.tree_matrix(frame))
     elif algorithm == "random_forest":
         rows = max(len(frame), 1)
         estimator = RandomForestClassifier(
@@ -90,9 +90,11 @@ def fit_candidate(
             random_state=seed,
             **params,
         )
-        matrix = plan.tree_matrix(frame)
+        matrix = _without_empty_columns(plan, plan.tree_matrix(frame))
     else:  # settings.py rejects unknown names before this point
         raise ValueError(f"unknown algorithm {algorithm!r}")
+    if matrix.shape[1] == 0:
+        raise CandidateError("no input columns (every category level is too rare)")
     estimator.fit(matrix, labels)
     if algorithm == "random_forest":
         # Trees are fitted in parallel (deterministic: each has its own seed), but parallel
@@ -100,3 +102,18 @@ def fit_candidate(
         # the last bits from run to run.
         estimator.set_params(n_jobs=1)
     return FittedCandidate(algorithm, dict(params), plan, estimator)
+
+
+class CandidateError(ValueError):
+    """A candidate cannot be fitted on these rows (the others still can)."""
+
+
+def _without_empty_columns(plan: FeaturePlan, matrix: np.ndarray) -> np.ndarray:
+    """A column with no value in the fit rows (a feature only recorded from a later cutoff on)
+    becomes its fill value: scikit-learn's trees cannot bin an all-missing column."""
+    empty = np.isnan(matrix).all(axis=0) if matrix.shape[0] else np.zeros(matrix.shape[1], bool)
+    if empty.any():
+        fills = np.array([t.fill for t in plan.numeric] + [0.0] * len(plan.categorical))
+        matrix = matrix.copy()
+        matrix[:, empty] = fills[empty]
+    return matrix

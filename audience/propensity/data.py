@@ -16,7 +16,7 @@ from audience.propensity.settings import PredictionSpec, PropensityConfigError
 
 ID, CUTOFF, LABEL = "__id", "__cutoff", "__label"
 MISSING = "(missing)"  # the category a NULL becomes, in training and in scoring alike
-_NUMERIC = re.compile(
+NUMERIC_TYPE = re.compile(
     r"^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT"
     r"|FLOAT|REAL|DOUBLE|DECIMAL.*|BOOLEAN)$"
 )
@@ -92,7 +92,7 @@ def resolve_features(spec: PredictionSpec, con) -> FeatureColumns:
         kind = training[column]
         if column in spec.categorical_features or _CATEGORICAL.match(kind):
             categorical.append(column)
-        elif _NUMERIC.match(kind):
+        elif NUMERIC_TYPE.match(kind):
             numeric.append(column)
         else:
             skipped.append(f"{column} ({kind.lower()})")

@@ -34,7 +34,9 @@ class NumericTerm:
 
     def standardized(self, values: np.ndarray) -> np.ndarray:
         filled = np.where(np.isnan(values), self.fill, values)
-        transformed = np.log1p(filled) if self.transform == "log1p" else filled
+        # log1p is chosen for columns non-negative in training; a negative value at scoring time
+        # is taken as 0 (the SQL does the same), never NaN
+        transformed = np.log1p(np.maximum(filled, 0)) if self.transform == "log1p" else filled
         return (transformed - self.mean) / self.scale
 
 

@@ -190,6 +190,11 @@ def prediction_from_declaration(declaration: dict) -> PredictionSpec:
                 f"{where}: heuristic column {column!r} must be 'up' or 'down', got {direction!r}"
             )
         terms.append(HeuristicTerm(column.lower(), DIRECTIONS[direction]))
+    if declaration.get("cutoff_column") and not horizon:
+        raise PropensityConfigError(
+            f"{where}: a prediction with a cutoff_column needs 'horizon_days' (the label window),"
+            " so that no training label is observed after the validation cutoff"
+        )
     features = names("features") or None
     feature_relation = text("feature_relation", required=True)
     return PredictionSpec(

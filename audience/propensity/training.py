@@ -30,11 +30,17 @@ import numpy as np
 import pandas as pd
 import sklearn
 
-from audience.propensity.candidates import PARAMETER_GRIDS, FittedCandidate, fit_candidate
+from audience.propensity.candidates import (
+    PARAMETER_GRIDS,
+    CandidateError,
+    FittedCandidate,
+    fit_candidate,
+)
 from audience.propensity.data import (
     CUTOFF,
     ID,
     LABEL,
+    NUMERIC_TYPE,
     FeatureColumns,
     PropensityDataError,
     label_summary,
@@ -134,6 +140,14 @@ def _check_heuristic(spec: PredictionSpec, con) -> None:
                 f"prediction {spec.name!r}: heuristic column(s) {', '.join(missing)} not in"
                 f" {relation}"
             )
+        not_numbers = [
+            t.column for t in spec.heuristic if not NUMERIC_TYPE.match(columns[t.column])
+        ]
+        if not_numbers:
+            raise PropensityConfigError(
+                f"prediction {spec.name!r}: heuristic column(s) {', '.join(not_numbers)} in"
+                f" {relation} must be numbers"
+            )
 
 
 def _not_trained(spec: PredictionSpec, records: Records, why: str, log) -> None:
@@ -160,6 +174,8 @@ def _train(con, spec, settings, features: FeatureColumns, records: Records, log)
 
     if spec.is_temporal:
         cutoffs = sorted(pd.Timestamp(c) for c in labeled["cutoff"].dropna())
+        if not cutoffs:
+            raise PropensityDataError(f"no labeled row has a {spec.cutoff_column}")
         validation_cutoff = cutoffs[-1]
         gap = pd.Timedelta(days=spec.horizon_days or 0)
         training_cutoffs = [
@@ -203,7 +219,7 @@ def _train(con, spec, settings, features: FeatureColumns, records: Records, log)
         )
     else:
         _check_counts(spec, settings, labeled, "labeled")
-        cap = settings.max_training_rows + settings.max_validation_rows
+        cap = int(settings.max_training_rows / (1 - settings.holdout_share))
         rows = load_rows(con, spec, loaded, None, cap, int(labeled["labeled"].sum()))
         holdout = stratified_holdout(rows[LABEL].to_numpy(), settings.holdout_share, settings.seed)
         train, valid = rows[~holdout].reset_index(drop=True), rows[holdout].reset_index(drop=True)
@@ -227,14 +243,20 @@ def _train(con, spec, settings, features: FeatureColumns, records: Records, log)
     candidates: dict[str, Candidate] = {}
     for algorithm in spec.algorithms:
         tick = time.perf_counter()
-        candidates[algorithm] = _tune_and_fit(
-            algorithm, plan, train, y_train, valid, folds, settings, records
-        )
+        try:
+            candidates[algorithm] = _tune_and_fit(
+                algorithm, plan, train, y_train, valid, folds, settings, records
+            )
+        except CandidateError as error:
+            records.note(f"candidate {algorithm} not fitted: {error}", log)
+            continue
         log(
             f"  {spec.name}: {algorithm} cv AUC {candidates[algorithm].cv_auc:.4f}"
             f" ({time.perf_counter() - tick:.1f}s)"
         )
 
+    if not candidates:
+        raise PropensityDataError("no candidate could be fitted (see the notes above)")
     evaluated = {}
     for algorithm, candidate in candidates.items():
         metrics = classification_metrics(

@@ -13,7 +13,8 @@ from sklearn.metrics import roc_auc_score
 
 from audience.propensity.data import ID, load_scoring_rows, resolve_features
 from audience.propensity.evaluation import expected_calibration_error
-from audience.propensity.settings import predictions_from_rows
+from audience.propensity.heuristic import heuristic_score
+from audience.propensity.settings import HeuristicTerm, predictions_from_rows
 from audience.propensity.training import decode_artifact
 
 # prediction -> (label in the truth file, label column and id column of the snapshot model)
@@ -279,6 +280,15 @@ def test_user_prediction_trains_scores_and_evaluates(user_build):
     heuristic = scores[scores["prediction"] == "big_upgrade"]
     assert len(heuristic) == 500 and heuristic["is_heuristic"].all()
     assert heuristic["probability"].isna().all() and heuristic["score"].between(0, 1).all()
+    # the generated heuristic SQL computes what audience/propensity/heuristic.py defines
+    rows = pd.read_parquet(root / "account_scoring.parquet")
+    terms = (HeuristicTerm("monthly_spend", 1), HeuristicTerm("seats", 1))
+    expected = pd.DataFrame(
+        {"customer_id": rows["customer_id"], "expected": heuristic_score(rows, terms)}
+    )
+    compared = heuristic.merge(expected, on="customer_id")
+    assert len(compared) == 500
+    assert np.abs(compared["score"] - compared["expected"]).max() <= 1e-12
     assert "nobody" not in set(scores["prediction"])
 
 

@@ -50,6 +50,7 @@ def _spec(**changes):
         ({"label": None}, "'label' is required"),
         ({"name": "Bad Name"}, "lowercase identifier"),
         ({"horizon_days": "soon"}, "'horizon_days' must be a whole number"),
+        ({"cutoff_column": "cutoff_date"}, "needs 'horizon_days'"),
     ],
 )
 def test_bad_declarations_name_the_prediction_and_key(changes, message):
@@ -100,7 +101,7 @@ def _snapshots(con, rows: int = 4000, seed: int = 0, cutoffs: int = 8):
 def test_features_are_every_shared_usable_column_and_missing_ones_are_named():
     con = duckdb.connect()
     _snapshots(con)
-    spec = _spec(score_relation="current_rows", cutoff_column="cutoff_date")
+    spec = _spec(score_relation="current_rows", cutoff_column="cutoff_date", horizon_days=30)
     features = resolve_features(spec, con)
     assert features.numeric == ("x", "noise", "leak")
     assert features.categorical == ("plan",)
@@ -209,6 +210,20 @@ def test_too_few_positives_or_one_class_publish_the_heuristic_with_a_reason():
     assert list(status) == ["heuristic"]
     note = " ".join(rows[rows["record"] == "note"]["text_value"])
     assert "at least 50" in note and "heuristic score is published" in note
+    # a feature with no value in the early cutoffs (all missing in the first fold) still trains
+    con.execute(
+        "create or replace table late as select *, case when cutoff_date >= date"
+        " '2025-06-01' then x end as late_feature from snapshots"
+    )
+    spec = _spec(
+        feature_relation="late",
+        cutoff_column="cutoff_date",
+        horizon_days=30,
+        algorithms=["hist_gradient_boosting", "random_forest"],
+    )
+    rows = pd.DataFrame(train_prediction(con, spec, settings, log=lambda _: None).rows)
+    status = rows[(rows["record"] == "setting") & (rows["name"] == "status")]["text_value"]
+    assert list(status) == ["trained"]
     spec = _spec(label="0", score_relation="current_rows")
     rows = pd.DataFrame(train_prediction(con, spec, settings, log=lambda _: None).rows)
     note = " ".join(rows[rows["record"] == "note"]["text_value"])
