@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import sklearn
+from sklearn.metrics import roc_auc_score
 
 from audience.propensity.candidates import (
     PARAMETER_GRIDS,
@@ -412,8 +413,6 @@ def _folds(spec, settings, train, records, log) -> list[tuple[np.ndarray, np.nda
 
 
 def _tune_and_fit(algorithm, plan, train, y_train, valid, folds, settings, records) -> Candidate:
-    from sklearn.metrics import roc_auc_score
-
     best = None
     for params in PARAMETER_GRIDS[algorithm]:
         aucs, out_of_fold = [], []

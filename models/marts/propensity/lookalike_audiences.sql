@@ -20,15 +20,7 @@ final as (
         cast(algorithm as varchar) as algorithm,
         cast(model_version as varchar) as model_version,
         cast(as_of_date as date) as as_of_date,
-        cast(reason_1_feature as varchar) as reason_1_feature,
-        cast(reason_1_direction as varchar) as reason_1_direction,
-        cast(reason_1_contribution as double) as reason_1_contribution,
-        cast(reason_2_feature as varchar) as reason_2_feature,
-        cast(reason_2_direction as varchar) as reason_2_direction,
-        cast(reason_2_contribution as double) as reason_2_contribution,
-        cast(reason_3_feature as varchar) as reason_3_feature,
-        cast(reason_3_direction as varchar) as reason_3_direction,
-        cast(reason_3_contribution as double) as reason_3_contribution
+        {{ propensity_reason_casts() }}
     from scores
 )
 
