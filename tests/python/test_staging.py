@@ -104,3 +104,62 @@ def test_optional_columns_may_be_absent(demo_data, tmp_path, optional_column):
     pq.write_table(table, data / "order_lines.parquet")
     result = run_dbt(["run", "--select", "+int_orders"], data, tmp_path / "work")
     assert result.returncode == 0, result.output[-4000:]
+
+
+def _order_with_lines(con, path) -> int:
+    """An order id with at least two completed lines of one customer."""
+    return con.execute(
+        f"select order_id from '{path}' where status = 'completed' group by order_id"
+        " having count(*) >= 2 and count(distinct customer_id) = 1 order by order_id limit 1"
+    ).fetchone()[0]
+
+
+def _rewrite_order_lines(con, data, replace: str) -> None:
+    source = data / "order_lines.parquet"
+    rewritten = data / "order_lines.rewritten.parquet"
+    con.execute(f"copy (select * replace ({replace}) from '{source}') to '{rewritten}'")
+    rewritten.replace(source)
+
+
+def test_order_ids_as_text_group_like_integers(demo_data, tmp_path):
+    # A user's file may type order ids as text, padded with spaces: int_orders then groups on the
+    # trimmed text (its order_key) and still gives one row per order.
+    data = _copy_data(demo_data, tmp_path / "data")
+    con = duckdb.connect()
+    order = _order_with_lines(con, data / "order_lines.parquet")
+    _rewrite_order_lines(
+        con,
+        data,
+        f"case when order_id = {order} and order_line_id % 2 = 0 then '  {order} '"
+        " else cast(order_id as varchar) end as order_id",
+    )
+    result = run_dbt(["run", "--select", "+int_orders"], data, tmp_path / "work")
+    assert result.returncode == 0, result.output[-4000:]
+    con = duckdb.connect(str(tmp_path / "work" / "audience.duckdb"), read_only=True)
+    assert con.execute(
+        "select distinct typeof(order_key) from staging.stg_shop__order_lines"
+    ).fetchall() == [("VARCHAR",)]
+    padded, lines, orders = con.execute(
+        f"select (select count(*) from raw.order_lines where order_id like ' %'),"
+        f" (select count(*) from staging.stg_shop__order_lines where order_id = '{order}'),"
+        f" (select count(*) from intermediate.int_orders where order_id = '{order}')"
+    ).fetchone()
+    assert padded >= 1 and lines >= 2 and orders == 1
+    assert con.execute(
+        "select count(*) = count(distinct order_id) and count(*) = (select count(distinct"
+        " order_id) from staging.stg_shop__order_lines) from intermediate.int_orders"
+    ).fetchone() == (True,)
+
+
+def test_order_beyond_the_stored_amounts_stops_the_build_naming_it(demo_data, tmp_path):
+    # Order amounts are DECIMAL(18, 2): two lines of 6 * 10^15 make an order that does not fit.
+    data = _copy_data(demo_data, tmp_path / "data")
+    con = duckdb.connect()
+    order = _order_with_lines(con, data / "order_lines.parquet")
+    _rewrite_order_lines(
+        con, data, f"case when order_id = {order} then 6e15 else line_amount end as line_amount"
+    )
+    result = run_dbt(["run", "--select", "+int_orders"], data, tmp_path / "work")
+    assert result.returncode != 0
+    assert f"int_orders: order {order} has a gross amount of" in result.output
+    assert "beyond the 10^16 order amounts are stored up to" in result.output

@@ -19,6 +19,7 @@ single as (
     select
         checked.order_line_id,
         checked.order_id,
+        checked.order_key,
         checked.customer_id,
         checked.ordered_at,
         checked.line_amount,
@@ -41,6 +42,7 @@ ranked as (
     select
         order_line_id,
         order_id,
+        order_key,
         customer_id,
         ordered_at,
         line_amount,
@@ -59,6 +61,7 @@ final as (
     select
         order_line_id,
         order_id,
+        order_key,
         customer_id,
         ordered_at,
         line_amount,

@@ -26,6 +26,7 @@ final as (
         id_key,
         order_line_id,
         order_id,
+        order_key,
         customer_id,
         ordered_at,
         line_amount,

@@ -10,6 +10,7 @@ final as (
     select
         order_line_id,
         order_id,
+        order_key,
         customer_id,
         ordered_at,
         line_amount,
