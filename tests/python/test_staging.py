@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 
 import duckdb
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from dbt_runner import run_dbt
@@ -163,3 +164,60 @@ def test_order_beyond_the_stored_amounts_stops_the_build_naming_it(demo_data, tm
     assert result.returncode != 0
     assert f"int_orders: order {order} has a gross amount of" in result.output
     assert "beyond the 10^16 order amounts are stored up to" in result.output
+
+
+def test_ids_on_three_or_more_rows_and_extreme_ids_are_deduplicated(demo_data, tmp_path):
+    # repeated_ids reads pairs off 64-id bucket masks and returns every id of a bucket holding an
+    # id on three rows or more: copies of existing lines with ids on 3 and 4 rows (next to ids on
+    # one and two rows in the same bucket), negative ids and ids at the ends of BIGINT.
+    data = _copy_data(demo_data, tmp_path / "data")
+    con = duckdb.connect()
+    source = data / "order_lines.parquet"
+    extra = data / "order_lines.extra.parquet"
+    copies = {  # new id: how many rows (each an hour later than the one before)
+        10**12 + 1: 1, 10**12 + 2: 2, 10**12 + 3: 3, 10**12 + 4: 4,
+        -(10**12) - 5: 3, -9223372036854775808: 2, 9223372036854775807: 3,
+    }  # fmt: skip
+    template = con.execute(
+        f"select * exclude (order_line_id) from '{source}' where status = 'completed'"
+        " and line_amount > 0 and ordered_at > timestamp '2024-01-01'"
+        " order by order_line_id limit 1"
+    ).fetchdf()
+    rows = []
+    for new_id, count in copies.items():
+        for copy in range(count):
+            row = template.copy()
+            row.insert(0, "order_line_id", new_id)
+            row["ordered_at"] = row["ordered_at"] + pd.Timedelta(hours=copy)
+            rows.append(row)
+    con.register("extra_rows", pd.concat(rows, ignore_index=True))
+    con.execute(
+        f"copy (select * from '{source}' union all by name select * from extra_rows) to '{extra}'"
+    )
+    extra.replace(source)
+
+    result = run_dbt(
+        ["run", "--select", "+rejected_rows", "+stg_shop__order_lines"], data, tmp_path / "work"
+    )
+    assert result.returncode == 0, result.output[-4000:]
+    con = duckdb.connect(str(tmp_path / "work" / "audience.duckdb"), read_only=True)
+    staged = dict(
+        con.execute(
+            "select order_line_id, ordered_at from staging.stg_shop__order_lines"
+            f" where order_line_id in ({', '.join(repr(str(i)) for i in copies)})"
+        ).fetchall()
+    )
+    first_time = template["ordered_at"].iloc[0].to_pydatetime()
+    assert staged == {str(i): first_time for i in copies}  # one row each, the earliest
+    duplicates = con.execute(
+        "select count(*) from staging.rejected_rows where table_name = 'order_lines'"
+        " and rejection_reason = 'duplicate_order_line_id' and json_extract_string(raw_record,"
+        f" '$.order_line_id') in ({', '.join(repr(str(i)) for i in copies)})"
+    ).fetchone()[0]
+    assert duplicates == sum(copies.values()) - len(copies)
+    raw, staged_all, rejected = con.execute(
+        "select (select count(*) from raw.order_lines),"
+        " (select count(*) from staging.stg_shop__order_lines),"
+        " (select count(*) from staging.rejected_rows where table_name = 'order_lines')"
+    ).fetchone()
+    assert raw == staged_all + rejected

@@ -1,10 +1,11 @@
 {{ config(materialized="table") }}
 {%- set raw_types = raw_column_types(source('shop', 'order_lines')) %}
 
--- The raw order lines whose id appears on more than one raw row (a small share of them), checked
--- and ranked: among valid rows with one id, the earliest wins (then every column in turn, so the
--- choice is the same on every run). base_shop__order_lines takes these rows from here and every
--- other row straight from the raw file, so only these few are sorted.
+-- The raw order lines whose id appears on more than one raw row (a small share of them; see macro
+-- repeated_ids for the few others it may add), checked and ranked: among valid rows with one id,
+-- the earliest wins (then every column in turn, so the choice is the same on every run).
+-- base_shop__order_lines takes these rows from here and every other row straight from the raw file,
+-- so only these few are sorted.
 with
 
 checked as (
