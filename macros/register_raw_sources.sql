@@ -4,7 +4,7 @@
     A structural problem stops the run with a message naming the source, the column and what was
     expected. Only what a business has is required: a table without a file is registered empty
     (and noted), customers are derived from the order lines when there is no customers file, and
-    the run stops only when neither exists. raw.audience_raw_files records what was found. -#}
+    a loud warning says so when neither exists. raw.audience_raw_files records what was found. -#}
 {% macro register_raw_sources() -%}
     {{ return(adapter.dispatch('register_raw_sources', 'audience')()) }}
 {%- endmacro %}
@@ -142,10 +142,13 @@
     {%- for item in registered -%}{%- do by_table.update({item['source'].name: item}) -%}{%- endfor -%}
     {%- set customers, order_lines = by_table.get('customers'), by_table.get('order_lines') -%}
     {%- if customers and order_lines and customers['status'] != 'file' and order_lines['status'] != 'file' -%}
-        {{ exceptions.raise_compiler_error(
-            "no customers or order_lines file in " ~ audience_data_dir() ~ ": at least one of them"
-            ~ " (customers.csv / .parquet, order_lines.csv / .parquet, or a folder of parts) is needed."
-            ~ " Set AUDIENCE_DATA_DIR to the folder holding your files, or run `make demo-data`.") }}
+        {#- A project that only trains predictions of its own (README "Predictions") needs no
+            shop files; everything else is then empty, which the warning says. -#}
+        {%- do exceptions.warn(
+            "no customers or order_lines file in " ~ audience_data_dir() ~ ": the customer features,"
+            ~ " segments, CLV, uplift and the shipped customer predictions are built empty. Set"
+            ~ " AUDIENCE_DATA_DIR to the folder holding your files (customers.csv / .parquet,"
+            ~ " order_lines.csv / .parquet, or folders of parts), or run `make demo-data`.") -%}
     {%- endif -%}
     {%- for item in registered if item['status'] != 'file' -%}
         {%- if item['source'].name == 'customers' and order_lines and order_lines['status'] == 'file' -%}
