@@ -15,7 +15,7 @@ parsed as (
         {{ timestamp_value('created_at', raw_types.get('created_at'), 'leads') }} as created_at,
         {{ text_value('company_name', raw_types.get('company_name')) }} as company_name,
         {{ text_value('company_size', raw_types.get('company_size')) }} as company_size_text,
-        try_cast({{ text_value('company_size', raw_types.get('company_size')) }} as integer) as parsed_company_size,
+        {{ integer_value('company_size', raw_types.get('company_size')) }} as parsed_company_size,
         lower({{ text_value('industry', raw_types.get('industry')) }}) as industry,
         upper({{ text_value('country', raw_types.get('country')) }}) as country,
         lower({{ text_value('lead_source', raw_types.get('lead_source')) }}) as lead_source,

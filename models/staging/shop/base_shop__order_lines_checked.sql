@@ -26,7 +26,7 @@ parsed as (
         {{ amount_exact_value('line_amount', raw_types.get('line_amount')) }} as exact_line_amount,
         lower({{ text_value('product_category', raw_types.get('product_category')) }}) as product_category,
         {{ text_value('quantity', raw_types.get('quantity')) }} as quantity_text,
-        try_cast({{ text_value('quantity', raw_types.get('quantity')) }} as integer) as parsed_quantity,
+        {{ integer_value('quantity', raw_types.get('quantity')) }} as parsed_quantity,
         coalesce(lower({{ text_value('status', raw_types.get('status')) }}), 'completed') as status,
         {{ amount_has_extra_decimals('line_amount', amount_exact_value('line_amount', raw_types.get('line_amount')), raw_types.get('line_amount')) }}
             as has_extra_decimals,
