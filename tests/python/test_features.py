@@ -7,9 +7,11 @@ import shutil
 
 import duckdb
 import numpy as np
+import pandas as pd
 from dbt_runner import build_ok, run_dbt
 from warehouse_diff import differing_tables
 
+from audience.reference import pandas_features
 from audience.reference.pandas_features import compute_features
 
 RFM_INTEGER_COLUMNS = ["recency_days", "frequency", "tenure_days", "r_score", "f_score", "m_score"]
@@ -206,3 +208,70 @@ def test_empty_sources_build_without_errors(demo_data, tmp_path):
     # The pandas reference copes with empty data too.
     rfm, behavior = compute_features(empty)
     assert len(rfm) == len(behavior) == 0
+
+
+SNAPSHOT_FEATURES = [
+    "tenure_days", "recency_days", "frequency", "monetary", "average_order_value",
+    "r_score", "f_score", "m_score",
+]  # fmt: skip
+
+
+def _reference_labels(demo_data, cutoff, as_of, customers) -> pd.DataFrame:
+    """purchase_30d and churn_90d recomputed from the raw orders (staged by the pandas
+    reference): a purchase in [cutoff, cutoff + 30 days); no purchase in [cutoff, cutoff + 90
+    days) among customers who bought in the 365 days before; NULL when the window is not over
+    before the as-of date."""
+    ceiling = pd.Timestamp.now(tz="UTC").tz_localize(None)
+    staged = pandas_features.staged(pandas_features.stage_customers(demo_data, ceiling))
+    known = pd.Index(staged.sort_values("customer_id")["customer_id"])
+    lines = pandas_features.staged(pandas_features.stage_order_lines(demo_data, known, ceiling))
+    orders = pandas_features.build_orders(lines)
+    purchases = orders[orders["is_purchase"]].assign(customer_id=lambda o: known[o["customer"]])
+    at = purchases["ordered_at"]
+
+    def bought(start, end) -> pd.Index:
+        return pd.Index(purchases.loc[(at >= start) & (at < end), "customer_id"].unique())
+
+    day = pd.Timedelta(days=1)
+    labels = pd.DataFrame(index=pd.Index(customers, name="customer_id"))
+    labels["purchase_30d"] = labels.index.isin(bought(cutoff, cutoff + 30 * day)).astype(float)
+    active = labels.index.isin(bought(cutoff - 365 * day, cutoff))
+    churned = ~labels.index.isin(bought(cutoff, cutoff + 90 * day))
+    labels["churn_90d"] = np.where(active, churned.astype(float), np.nan)
+    for label, days in (("purchase_30d", 30), ("churn_90d", 90)):
+        if (as_of - cutoff).days < days:
+            labels[label] = np.nan
+    return labels.reset_index()
+
+
+def test_snapshots_equal_the_reference_at_several_cutoffs(built, demo_data):
+    """Every training row: the pandas reference computes the features as of a cutoff (reading
+    only data before it) and the labels from the orders after it; fct_customer_snapshots must
+    hold the same values, column by column."""
+    with built.connect() as con:
+        cutoffs = [c for (c,) in con.execute(
+            "select cutoff_date from intermediate.int_snapshot_cutoffs order by cutoff_date"
+        ).fetchall()]  # fmt: skip
+        as_of = pd.Timestamp(
+            con.execute("select as_of_date from intermediate.int_as_of_date").fetchone()[0]
+        )
+        snapshots = con.execute("select * from features.fct_customer_snapshots").df()
+    checked = [cutoffs[0], cutoffs[len(cutoffs) // 2], cutoffs[-3], cutoffs[-1]]
+    for cutoff in map(pd.Timestamp, checked):
+        rows = snapshots[pd.to_datetime(snapshots["cutoff_date"]) == cutoff]
+        rfm, behavior = compute_features(demo_data, as_of=cutoff)
+        assert_rfm_matches(rows[["customer_id", *SNAPSHOT_FEATURES]], rfm)
+        columns = [
+            "customer_id",
+            *[c for c in behavior.columns if c in rows.columns and c != "as_of_date"],
+        ]
+        assert len(columns) > 30
+        assert_behavior_matches(rows[columns], behavior[columns])
+        labels = _reference_labels(demo_data, cutoff, as_of, rows["customer_id"])
+        merged = rows.merge(labels, on="customer_id", suffixes=("", "_reference"))
+        assert len(merged) == len(rows) > 0
+        for label in ("purchase_30d", "churn_90d"):
+            np.testing.assert_array_equal(
+                merged[label].astype(float).fillna(-1), merged[f"{label}_reference"].fillna(-1),
+                err_msg=f"{label} at {cutoff.date()}",
+            )  # fmt: skip
