@@ -24,16 +24,20 @@ class DbtResult:
     def connect(self) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(self.warehouse), read_only=True)
 
+    @property
+    def target(self) -> Path:
+        """dbt's artifacts (manifest.json, run_results.json) of this invocation."""
+        return self.warehouse.parent / "target"
 
-def run_dbt(
+
+def dbt_command(
     args: list[str],
     data_dir: Path,
     work_dir: Path,
     dbt_vars: dict | None = None,
     project_dir: Path = PROJECT_DIR,
-) -> DbtResult:
-    """Run dbt on `data_dir` with a warehouse and target folder inside `work_dir` (on this
-    project, or on a copy of it that a test extended)."""
+) -> tuple[list[str], dict[str, str]]:
+    """The dbt command line and environment of `run_dbt` (for tests that start dbt themselves)."""
     work_dir.mkdir(parents=True, exist_ok=True)
     warehouse = work_dir / "audience.duckdb"
     env = {
@@ -56,10 +60,25 @@ def run_dbt(
     ]
     if dbt_vars:
         command += ["--vars", json.dumps(dbt_vars)]
+    return command, env
+
+
+def run_dbt(
+    args: list[str],
+    data_dir: Path,
+    work_dir: Path,
+    dbt_vars: dict | None = None,
+    project_dir: Path = PROJECT_DIR,
+) -> DbtResult:
+    """Run dbt on `data_dir` with a warehouse and target folder inside `work_dir` (on this
+    project, or on a copy of it that a test extended)."""
+    command, env = dbt_command(args, data_dir, work_dir, dbt_vars, project_dir)
     completed = subprocess.run(
         command, env=env, capture_output=True, text=True, cwd=work_dir, check=False
     )
-    return DbtResult(completed.returncode, completed.stdout + completed.stderr, warehouse)
+    return DbtResult(
+        completed.returncode, completed.stdout + completed.stderr, work_dir / "audience.duckdb"
+    )
 
 
 def build_ok(
