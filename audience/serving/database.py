@@ -148,6 +148,7 @@ def write_serving_database(
     """Create `out` (which must not exist) from the warehouse; return the published tables."""
     con = duckdb.connect(str(warehouse), read_only=True, config={"memory_limit": memory_limit})
     try:
+        con.execute("set enable_progress_bar = false")  # no bar on the publish command's output
         (catalog,) = con.execute("select current_database()").fetchone()
         _check_relations_exist(con, catalog, relations)
         con.execute(f"attach {quote_literal(str(out))} as {TARGET} (read_write)")
