@@ -112,17 +112,39 @@ def _open_warehouse(warehouse: Path) -> duckdb.DuckDBPyConnection:
         ) from None
 
 
-def _as_of_date(warehouse: Path, manifest: dict) -> date | None:
-    """The build's as-of date, from the project's int_as_of_date model (None without it)."""
+def check_warehouse_record(con: duckdb.DuckDBPyConnection, build_id: str) -> None:
+    """The warehouse's own record of its builds (audience_meta.builds, kept by the project's
+    on-run-start / on-run-end hooks) must end with this build, succeeded: results of another
+    warehouse, or a warehouse a later build has changed (or was killed in), are refused."""
+    try:
+        last = con.execute(
+            "select invocation_id, status from audience_meta.builds"
+            " order by started_at desc, finished_at desc nulls first limit 1"
+        ).fetchone()
+    except duckdb.CatalogException:
+        return  # a project without the bookkeeping hooks
+    if last is None or tuple(last) != (build_id, "succeeded"):
+        found = f"{last[0]} ({last[1]})" if last else "no build"
+        raise PublishRefused(
+            f"the build warehouse's last build is {found}, not the succeeded build {build_id}"
+            " of run_results.json: is $AUDIENCE_DUCKDB_PATH the warehouse that build wrote?"
+            " Run `dbt build`, then publish."
+        )
+
+
+def _read_warehouse(warehouse: Path, manifest: dict, build_id: str) -> date | None:
+    """Check the warehouse's build record; return the build's as-of date, from the project's
+    int_as_of_date model (None without it)."""
     node = next(
         (n for n in manifest.get("nodes", {}).values() if n.get("name") == AS_OF_MODEL), None
     )
-    if node is None:
-        return None
-    name = node.get("alias") or AS_OF_MODEL
-    relation = f"{quote_identifier(node['schema'])}.{quote_identifier(name)}"
     con = _open_warehouse(warehouse)
     try:
+        check_warehouse_record(con, build_id)
+        if node is None:
+            return None
+        name = node.get("alias") or AS_OF_MODEL
+        relation = f"{quote_identifier(node['schema'])}.{quote_identifier(name)}"
         return con.execute(f"select max(as_of_date) from {relation}").fetchone()[0]
     except duckdb.CatalogException:
         return None
@@ -154,7 +176,7 @@ def check_build(settings: PublishSettings) -> tuple[BuildInfo, list[PublishedRel
     commit, dirty = _git_state(settings.project)
     build = BuildInfo(
         build_id=results.invocation_id,
-        as_of_date=_as_of_date(settings.warehouse, manifest),
+        as_of_date=_read_warehouse(settings.warehouse, manifest, results.invocation_id),
         built_at=results.generated_at,
         published_at=datetime.now(UTC).replace(tzinfo=None),
         git_commit=commit,

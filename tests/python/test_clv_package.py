@@ -330,7 +330,8 @@ def test_summary_collapses_days_and_counts_in_days_and_weeks():
             "customer_id": ["a", "b", "d"],
             "frequency": np.array([2, 0, 1], dtype=np.int64),
             "recency": [42.0, 0.0, 7.0],
-            "T": [59.0, 1.0, 55.0],
+            # T runs to the last observed day, 2025-02-28 (the day before the as-of date)
+            "T": [58.0, 0.0, 54.0],
             "monetary_value": [30.0, 0.0, -4.0],
             "first_purchase_date": [
                 pd.Timestamp(day).date() for day in ("2025-01-01", "2025-02-28", "2025-01-05")
@@ -346,7 +347,7 @@ def test_summary_collapses_days_and_counts_in_days_and_weeks():
     # an earlier as-of date sees less
     early = repeat_purchase_summary(orders_frame(), "2025-01-15")
     assert early["customer_id"].tolist() == ["a", "d"]
-    assert early["frequency"].tolist() == [0, 1] and early["T"].tolist() == [14.0, 10.0]
+    assert early["frequency"].tolist() == [0, 1] and early["T"].tolist() == [13.0, 9.0]
     empty = repeat_purchase_summary(orders_frame(), "2024-12-31")
     assert empty.empty and list(empty.columns) == list(summary.columns)
 
@@ -362,7 +363,7 @@ def test_summary_uses_the_orders_time_zone_for_calendar_days():
         )
     )
     summary = repeat_purchase_summary(orders, "2025-01-10")
-    assert summary["frequency"].tolist() == [1] and summary["T"].tolist() == [9.0]
+    assert summary["frequency"].tolist() == [1] and summary["T"].tolist() == [8.0]
     in_utc = orders.assign(ordered_at=orders["ordered_at"].dt.tz_convert("UTC"))
     assert repeat_purchase_summary(in_utc, "2025-01-10")["frequency"].tolist() == [0]
 

@@ -9,7 +9,6 @@ import hashlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dbt_runner import PROJECT_DIR, build_ok, dbt_command, run_dbt
+from dbt_runner import PROJECT_DIR, build_ok, run_dbt, run_dbt_killed
 
 from audience.cli import main
 from audience.serving.artifacts import PublishRefused
@@ -26,6 +25,7 @@ from audience.serving.publish import PublishSettings, publish
 from audience.serving.selection import published_relations
 
 READER = Path(__file__).with_name("serving_reader.py")
+KILL_AT = "START sql table model features."  # staging rebuilt, features not yet
 MODES = ("fresh", "held")  # a new connection per read (Superset), one held open throughout
 # A full build (every node runs) without most of the training: no declared predictions, k pinned,
 # one uplift learner.
@@ -264,23 +264,6 @@ def start_reader(mode: str, serving: Path, log: Path, stop: Path) -> subprocess.
     return reader
 
 
-def kill_mid_build(command: list[str], env: dict, cwd: Path, models: int) -> None:
-    """Start a dbt build, SIGKILL it (and its children) after `models` models were created."""
-    build = subprocess.Popen(
-        command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        start_new_session=True,
-    )  # fmt: skip
-    created = 0
-    for line in build.stdout:
-        created += " OK created " in line
-        if created >= models:
-            break
-    assert build.poll() is None, "the build ended before it could be killed"
-    os.killpg(build.pid, signal.SIGKILL)
-    build.wait()
-    build.stdout.close()
-
-
 def test_readers_see_one_complete_build_through_a_build_and_a_killed_build(
     built, demo_data, tmp_path, monkeypatch
 ):
@@ -304,9 +287,8 @@ def test_readers_see_one_complete_build_through_a_build_and_a_killed_build(
         published_at = time.time()
         assert not leftover.exists()
         before = digest(serving)
-        command, env = dbt_command(["build"], demo_data, work, rebuild)  # parsed incrementally
-        kill_started = time.time()
-        kill_mid_build(command, env, work, models=5)
+        kill_started = time.time()  # killed once staging is rebuilt; parsed incrementally
+        run_dbt_killed(["build"], demo_data, work, KILL_AT, dbt_vars=rebuild)
         print(
             f"\nbuild {build_ended - build_started:.1f} s,"
             f" publish {published_at - build_ended:.1f} s,"

@@ -19,6 +19,7 @@ from audience.serving.artifacts import (
 )
 from audience.serving.files import current_build, point_current_at, prune_builds, publish_lock
 from audience.serving.locks import WarehouseLockedError, check_warehouse_writable, lock_holder
+from audience.serving.publish import check_warehouse_record
 from audience.serving.selection import is_published, published_relations, required_nodes
 
 
@@ -177,3 +178,21 @@ def test_one_publish_at_a_time(tmp_path):
         second = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert second.returncode == 3, second.stderr
     assert "another `audience publish` is writing" in second.stdout
+
+
+def test_the_warehouse_record_must_end_with_the_published_build():
+    con = duckdb.connect()
+    check_warehouse_record(con, "b1")  # no bookkeeping table: nothing to check
+    con.execute(
+        "create schema audience_meta; create table audience_meta.builds as select * from"
+        " (values ('b1', 'succeeded', timestamp '2026-12-01 10:00', timestamp '2026-12-01 10:05'))"
+        " as t(invocation_id, status, started_at, finished_at)"
+    )
+    check_warehouse_record(con, "b1")
+    with pytest.raises(PublishRefused, match="last build is b1 \\(succeeded\\), not .* b0"):
+        check_warehouse_record(con, "b0")  # results of another warehouse
+    con.execute(
+        "insert into audience_meta.builds values ('b2', 'running', '2026-12-01 11:00', null)"
+    )
+    with pytest.raises(PublishRefused, match="last build is b2 \\(running\\)"):
+        check_warehouse_record(con, "b1")  # a later build was killed in it
