@@ -25,7 +25,7 @@ class PublishRefused(RuntimeError):
 
 
 @dataclass(frozen=True)
-class TestSummary:
+class BuildTestCounts:
     passed: int
     warned: int
     errored: int
@@ -44,11 +44,11 @@ class BuildResults:
     statuses: dict[str, str]
     messages: dict[str, str]
 
-    def test_summary(self) -> TestSummary:
+    def test_summary(self) -> BuildTestCounts:
         counts = Counter(
             status for node, status in self.statuses.items() if node.split(".")[0] in TEST_TYPES
         )
-        return TestSummary(
+        return BuildTestCounts(
             passed=counts["pass"] + counts["success"],
             warned=counts["warn"],
             errored=counts["fail"] + counts["error"] + counts["runtime error"],

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from audience.serving.artifacts import PublishRefused, TestSummary
+from audience.serving.artifacts import BuildTestCounts, PublishRefused
 from audience.serving.selection import PublishedRelation
 
 TARGET = "audience_serving_new"
@@ -46,7 +46,7 @@ class BuildInfo:
     git_commit: str | None
     git_dirty: bool | None
     dbt_version: str
-    tests: TestSummary
+    tests: BuildTestCounts
 
 
 @dataclass(frozen=True)

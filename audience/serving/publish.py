@@ -164,9 +164,8 @@ def _published_tables(serving: Path) -> list[PublishedTable]:
 
 
 def check_build(settings: PublishSettings) -> tuple[BuildInfo, list[PublishedRelation]]:
-    """Refuse unless the last build may be published; return its description and the
-    relations to publish (the warehouse is opened once, for the as-of date: a build that
-    still holds it is named there)."""
+    """Refuse unless the last build may be published (its artifacts, then the warehouse's own
+    record of it); return its description and the relations to publish."""
     manifest, results = load_manifest(settings.target), load_results(settings.target)
     check_finished_build(results, manifest)
     relations = published_relations(manifest)
