@@ -51,7 +51,8 @@ ranked as (
         -- Among valid rows with one id, the earliest wins (then every column in turn).
         row_number() over (
             partition by lead_id, invalid_reason is null
-            order by created_at, converted_at, company_name, parsed_company_size, company_size_text,
+            order by
+                created_at, converted_at, company_name, parsed_company_size, company_size_text,
                 industry, country, lead_source
         ) as id_rank
     from checked
