@@ -1,5 +1,6 @@
 # audience: two commands on a fresh machine.
-#   make run    install everything, generate the demo data if missing, dbt build the whole project
+#   make run    install everything, generate the demo data if missing, dbt build the whole project,
+#               publish the tested result to the serving database (warehouse/serving.duckdb)
 #   make test   install what is missing, lint (ruff, sqlfluff) and run the whole test suite
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -7,11 +8,13 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_CUSTOMERS ?= 100000
 BENCH_CUSTOMERS ?= 1000000
+BENCH_WAREHOUSE ?= $(CURDIR)/warehouse/audience.duckdb
+BENCH_TARGET ?= $(CURDIR)/target
 DEMO_DIR := $(CURDIR)/data/demo
 DBT := $(BIN)/dbt
 DBT_FLAGS := --project-dir $(CURDIR) --profiles-dir $(CURDIR)/profiles
 
-.PHONY: install run demo-data build summary test lint unit mutations bench bench-segments bench-clv bench-propensity lock clean
+.PHONY: install run demo-data build publish summary test lint unit mutations bench bench-segments bench-clv bench-propensity bench-publish lock clean
 
 install: $(VENV)/.installed
 
@@ -33,10 +36,15 @@ endif
 build: install
 	$(DBT) build $(DBT_FLAGS)
 
+# Copy the last successful build's public tables into the serving database that BI tools read
+# (and a Parquet copy), swapped in atomically; refused if any model or test failed.
+publish: install
+	$(BIN)/audience publish --project-dir $(CURDIR)
+
 summary: install
 	@$(BIN)/audience summary
 
-run: demo-data build summary
+run: demo-data build publish summary
 
 lint: install
 	$(BIN)/ruff check .
@@ -73,10 +81,16 @@ bench-clv: install
 bench-propensity: install
 	$(BIN)/python benchmarks/bench_propensity.py --customers $(BENCH_CUSTOMERS)
 
+# Publishing benchmark on a finished build (default: this project's; BENCH_WAREHOUSE=...
+# BENCH_TARGET=... for another): publish with the Parquet copy, without it, and a plain file copy
+# of the build warehouse as the baseline.
+bench-publish: install
+	$(BIN)/python benchmarks/bench_publish.py --warehouse $(BENCH_WAREHOUSE) --target $(BENCH_TARGET)
+
 lock:
 	$(BIN)/pip freeze --exclude-editable | grep -v '^audience' \
 		| sed '1i # Exact versions every install uses (make install). Regenerate with: make lock' \
 		> requirements.lock
 
 clean:
-	rm -rf target logs warehouse/*.duckdb warehouse/*.wal data
+	rm -rf target logs warehouse/*.duckdb warehouse/*.wal warehouse/*_parquet warehouse/.*.publish-lock data

@@ -1,5 +1,6 @@
 """Command line: ``audience demo-data`` writes the demo business's raw files; ``audience summary``
-reports what the last build produced."""
+reports what the last build produced; ``audience publish`` publishes the last successful build to
+the serving database that BI tools read."""
 
 from __future__ import annotations
 
@@ -11,11 +12,81 @@ from pathlib import Path
 import duckdb
 
 from audience.demo.generator import DEFAULT_CUSTOMERS, DEFAULT_SEED, generate
+from audience.serving import paths
+from audience.serving.artifacts import PublishRefused
+from audience.serving.publish import PublishSettings, publish
 from audience.summary import summarize
 
 
 def _default_data_dir() -> Path:
     return Path(os.environ.get("AUDIENCE_DATA_DIR", "data/demo"))
+
+
+def _add_publish_parser(commands) -> None:
+    publish_parser = commands.add_parser(
+        "publish",
+        help="publish the last successful `dbt build` to the serving database (run after it)",
+        description="Copy the published tables of the last `dbt build` into a new serving"
+        " database and Parquet folder and swap them into place atomically; refused unless"
+        " that build finished with every model and test passing (warnings are fine).",
+    )
+    publish_parser.add_argument(
+        "--project-dir",
+        type=Path,
+        default=None,
+        help="dbt project folder (default: $DBT_PROJECT_DIR or the current folder)",
+    )
+    publish_parser.add_argument(
+        "--target-path",
+        type=Path,
+        default=None,
+        help="dbt's artifacts folder (default: $DBT_TARGET_PATH or <project>/target)",
+    )
+    publish_parser.add_argument(
+        "--warehouse",
+        type=Path,
+        default=None,
+        help="build warehouse (default: $AUDIENCE_DUCKDB_PATH or warehouse/audience.duckdb)",
+    )
+    publish_parser.add_argument(
+        "--serving",
+        type=Path,
+        default=None,
+        help="serving database (default: $AUDIENCE_SERVING_PATH or warehouse/serving.duckdb)",
+    )
+    publish_parser.add_argument(
+        "--no-parquet", action="store_true", help="publish the DuckDB file only"
+    )
+    publish_parser.add_argument(
+        "--keep-builds",
+        type=int,
+        default=3,
+        help="Parquet build folders kept, the current one included (default 3)",
+    )
+
+
+def _publish(args: argparse.Namespace) -> int:
+    if args.keep_builds < 1:
+        print(
+            f"audience publish: --keep-builds must be at least 1, got {args.keep_builds}",
+            file=sys.stderr,
+        )
+        return 2
+    project = paths.project_dir(args.project_dir)
+    settings = PublishSettings(
+        project=project,
+        warehouse=(args.warehouse or paths.warehouse_path(project)).resolve(),
+        target=(args.target_path or paths.target_dir(project)).resolve(),
+        serving=(args.serving or paths.serving_path(project)).resolve(),
+        parquet=not args.no_parquet,
+        keep_builds=args.keep_builds,
+    )
+    try:
+        print(publish(settings).describe())
+    except (PublishRefused, duckdb.Error, OSError) as error:
+        print(f"audience publish: {error}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,7 +129,11 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="DuckDB file (default: $AUDIENCE_DUCKDB_PATH or warehouse/audience.duckdb)",
     )
+    _add_publish_parser(commands)
     args = parser.parse_args(argv)
+
+    if args.command == "publish":
+        return _publish(args)
 
     if args.command == "summary":
         warehouse = args.warehouse or Path(

@@ -25,6 +25,11 @@ class DbtResult:
     def connect(self) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(self.warehouse), read_only=True)
 
+    @property
+    def target(self) -> Path:
+        """dbt's artifacts (manifest.json, run_results.json) of this invocation."""
+        return self.warehouse.parent / "target"
+
 
 def _invocation(
     args, data_dir, work_dir, dbt_vars, project_dir, env, warehouse_name
@@ -74,11 +79,12 @@ def run_dbt_killed(
     work_dir: Path,
     marker: str,
     warehouse_name: str = "audience.duckdb",
+    dbt_vars: dict | None = None,
 ) -> DbtResult:
     """Run dbt and kill it with SIGKILL (no clean-up of any kind) as soon as a line of its output
     contains `marker` (say, the START line of a model). Fails when dbt ends before that."""
     command, environment, warehouse = _invocation(
-        args, data_dir, work_dir, None, PROJECT_DIR, None, warehouse_name
+        args, data_dir, work_dir, dbt_vars, PROJECT_DIR, None, warehouse_name
     )
     process = subprocess.Popen(
         command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
