@@ -11,7 +11,7 @@ DEMO_DIR := $(CURDIR)/data/demo
 DBT := $(BIN)/dbt
 DBT_FLAGS := --project-dir $(CURDIR) --profiles-dir $(CURDIR)/profiles
 
-.PHONY: install run demo-data build summary test lint unit bench bench-segments bench-clv bench-propensity lock clean
+.PHONY: install run demo-data build summary report report-screenshot chromium test lint unit bench bench-segments bench-clv bench-propensity bench-report lock clean
 
 install: $(VENV)/.installed
 
@@ -36,7 +36,28 @@ build: install
 summary: install
 	@$(BIN)/audience summary
 
-run: demo-data build summary
+# The offline HTML report (reports/audience_report.html) of the charts, from the serving
+# database when there is one, else the build warehouse.
+report: install
+	$(BIN)/audience report
+
+# The README's screenshot of the report (docs/images/report.png), from the current build.
+report-screenshot: install chromium
+	$(BIN)/audience report --screenshot docs/images/report.png
+
+# Headless Chromium for the report's browser test and screenshot: Debian's package, installed
+# when missing and apt-get can run (as root, or with password-less sudo); otherwise the test
+# is skipped and says why.
+chromium:
+	@if command -v chromium >/dev/null || command -v chromium-browser >/dev/null; then :; \
+	elif ! command -v apt-get >/dev/null; then echo "chromium: no apt-get here, install Chromium yourself (the browser test is skipped without it)"; \
+	else SUDO=$$( [ "$$(id -u)" = 0 ] || echo "sudo -n" ); \
+		echo "installing Debian's chromium (for the report's browser test)"; \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null \
+		|| { $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; } \
+		|| echo "chromium: could not be installed (the browser test is skipped without it)"; fi
+
+run: demo-data build summary report
 
 lint: install
 	$(BIN)/ruff check .
@@ -45,7 +66,7 @@ lint: install
 
 # pytest runs the package tests and builds the dbt project on small generated data sets of its
 # own (it never touches warehouse/ or data/).
-unit: install
+unit: install chromium
 	$(BIN)/python -m pytest
 
 test: lint unit
@@ -68,10 +89,15 @@ bench-clv: install
 bench-propensity: install
 	$(BIN)/python benchmarks/bench_propensity.py --customers $(BENCH_CUSTOMERS)
 
+# Report render time and file size on the current build (make run first), and the time
+# headless Chromium takes to open it, beside an empty page.
+bench-report: install chromium
+	$(BIN)/python benchmarks/bench_report.py
+
 lock:
 	$(BIN)/pip freeze --exclude-editable | grep -v '^audience' \
 		| sed '1i # Exact versions every install uses (make install). Regenerate with: make lock' \
 		> requirements.lock
 
 clean:
-	rm -rf target logs warehouse/*.duckdb warehouse/*.wal data
+	rm -rf target logs warehouse/*.duckdb warehouse/*.wal data reports
