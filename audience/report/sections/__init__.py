@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from audience.report.page import Note
 from audience.report.warehouse import ReportDatabase
 
@@ -15,3 +17,15 @@ def missing_note(db: ReportDatabase, *relations: str) -> Note | None:
         f"Not shown: {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not in this"
         " database (it was not built, or not published to the serving database)."
     )
+
+
+def rows_or_note(
+    db: ReportDatabase, relation: str, sql: str, params: list | None = None, *, empty: str
+) -> tuple[pd.DataFrame, Note | None]:
+    """The rows of ``sql`` over ``relation``, or a note saying why there are none (the table is
+    missing, or the query returned nothing: ``empty`` says what that means)."""
+    note = missing_note(db, relation)
+    if note:
+        return pd.DataFrame(), note
+    rows = db.frame(sql, params)
+    return rows, (Note(empty) if rows.empty else None)

@@ -7,7 +7,7 @@ import pandas as pd
 
 from audience.report.charts import WIDTH, figure, grouped_bars, histogram
 from audience.report.page import Facts, Note, Section
-from audience.report.sections import missing_note
+from audience.report.sections import missing_note, rows_or_note
 from audience.report.warehouse import ReportDatabase
 
 ALIVE_BINS = 20
@@ -62,20 +62,17 @@ def _facts(params: pd.DataFrame) -> Facts:
 
 
 def _holdout(db: ReportDatabase) -> list:
-    if not db.has("marts.clv_holdout_validation"):
-        return [missing_note(db, "marts.clv_holdout_validation")]
-    holdout = db.frame(
+    holdout, note = rows_or_note(
+        db,
+        "marts.clv_holdout_validation",
         "select frequency_bucket, bucket_order, customers, predicted_repeat_purchases,"
         " actual_repeat_purchases, predicted_to_actual_ratio, calibration_end_date,"
-        " holdout_end_date from marts.clv_holdout_validation order by bucket_order"
+        " holdout_end_date from marts.clv_holdout_validation order by bucket_order",
+        empty="No holdout check: the calibration fit (up to the holdout start) did not "
+        "converge, or there were no purchases before it.",
     )
-    if holdout.empty:
-        return [
-            Note(
-                "No holdout check: the calibration fit (up to the holdout start) did not "
-                "converge, or there were no purchases before it."
-            )
-        ]
+    if note:
+        return [note]
     total = holdout[holdout["frequency_bucket"] == "total"]
     buckets = holdout[holdout["frequency_bucket"] != "total"]
     long = buckets.melt(
@@ -105,9 +102,9 @@ def _holdout(db: ReportDatabase) -> list:
 
 
 def _alive(db: ReportDatabase) -> list:
-    if not db.has("marts.customer_clv"):
-        return [missing_note(db, "marts.customer_clv")]
-    bins = db.frame(
+    bins, note = rows_or_note(
+        db,
+        "marts.customer_clv",
         """
         select least(floor(probability_alive * ?), ? - 1) / ? as bin_start,
             (least(floor(probability_alive * ?), ? - 1) + 1) / ? as bin_end,
@@ -116,9 +113,10 @@ def _alive(db: ReportDatabase) -> list:
         group by all order by bin_start
         """,
         [ALIVE_BINS] * 6,
+        empty="marts.customer_clv is empty: no buyer was scored.",
     )
-    if bins.empty:
-        return [Note("marts.customer_clv is empty: no buyer was scored.")]
+    if note:
+        return [note]
     chart = histogram(bins, "bin_start", "bin_end", "customers", x_title="P(alive)")
     return [figure("clv-alive", "P(alive): chance each buyer is still active", chart)]
 

@@ -8,7 +8,7 @@ import pandas as pd
 
 from audience.report.charts import GREY, WIDTH, diagonal, figure, histogram
 from audience.report.page import Facts, Group, Note, Section, Table
-from audience.report.sections import missing_note
+from audience.report.sections import missing_note, rows_or_note
 from audience.report.warehouse import ReportDatabase
 
 TOP_FEATURES = 15
@@ -205,16 +205,17 @@ def _lift_bars(lift: pd.DataFrame) -> alt.LayerChart:
 
 
 def _reliability(db: ReportDatabase, name: str, champion: str, key: str) -> list:
-    if not db.has("marts.model_calibration"):
-        return [missing_note(db, "marts.model_calibration")]
-    bins = db.frame(
+    bins, note = rows_or_note(
+        db,
+        "marts.model_calibration",
         "select probability_bin, mean_predicted, observed_rate, validation_rows"
         " from marts.model_calibration where prediction = ? and candidate = ?"
         " order by probability_bin",
         [name, champion],
+        empty=f"No reliability rows for the champion {champion}.",
     )
-    if bins.empty:
-        return [Note(f"No reliability rows for the champion {champion}.")]
+    if note:
+        return [note]
     points = (
         alt.Chart(bins)
         .mark_line(point=True)

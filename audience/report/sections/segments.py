@@ -8,7 +8,7 @@ import altair as alt
 
 from audience.report.charts import RED, figure, grouped_bars, heatmap
 from audience.report.page import Facts, Note, Section
-from audience.report.sections import missing_note
+from audience.report.sections import missing_note, rows_or_note
 from audience.report.warehouse import ReportDatabase
 
 GUIDE = (
@@ -135,9 +135,9 @@ def _sizes(db: ReportDatabase) -> list:
 
 
 def _profiles(db: ReportDatabase, version: str) -> list:
-    if not db.has("marts.segment_feature_profiles"):
-        return [missing_note(db, "marts.segment_feature_profiles")]
-    profiles = db.frame(
+    profiles, note = rows_or_note(
+        db,
+        "marts.segment_feature_profiles",
         """
         select p.segment_id::varchar || ' · ' || s.segment_name as segment, p.segment_id,
             p.feature, p.feature_position, p.z_score
@@ -147,9 +147,10 @@ def _profiles(db: ReportDatabase, version: str) -> list:
         order by p.segment_id, p.feature_position
         """,
         [version],
+        empty="No feature profiles for the current model (no customer was clustered).",
     )
-    if profiles.empty:
-        return [Note("No feature profiles for the current model (no customer was clustered).")]
+    if note:
+        return [note]
     chart = heatmap(
         profiles,
         "feature",
@@ -205,25 +206,22 @@ def _rfm_crosstab(db: ReportDatabase, version: str) -> list:
 
 
 def _migration(db: ReportDatabase) -> list:
-    if not db.has("marts.segment_migration"):
-        return [missing_note(db, "marts.segment_migration")]
-    moves = db.frame(
+    moves, note = rows_or_note(
+        db,
+        "marts.segment_migration",
         """
         select from_model_version, to_model_version, from_as_of_date, to_as_of_date,
             'from ' || from_segment_id::varchar as from_segment, from_segment_id,
             'to ' || to_segment_id::varchar as to_segment, to_segment_id, share_of_from_segment
         from marts.segment_migration
         order by from_segment_id, to_segment_id
-        """
+        """,
+        empty="No migration yet: only one segmentation model has been used, so there is "
+        "no earlier model to compare with. After the next retrain this shows where "
+        "each segment's customers went.",
     )
-    if moves.empty:
-        return [
-            Note(
-                "No migration yet: only one segmentation model has been used, so there is "
-                "no earlier model to compare with. After the next retrain this shows where "
-                "each segment's customers went."
-            )
-        ]
+    if note:
+        return [note]
     first = moves.iloc[0]
     chart = heatmap(
         moves,

@@ -7,7 +7,7 @@ import pandas as pd
 
 from audience.report.charts import GREY, RED, WIDTH, figure
 from audience.report.page import Facts, Note, Section, Table
-from audience.report.sections import missing_note
+from audience.report.sections import missing_note, rows_or_note
 from audience.report.warehouse import ReportDatabase
 
 GROUPS = ("persuadable", "sure_thing", "lost_cause", "do_not_disturb")
@@ -94,14 +94,15 @@ def _facts(evaluation: pd.DataFrame, champion: str) -> Facts:
 
 
 def _qini(db: ReportDatabase, champion: str) -> list:
-    if not db.has("marts.uplift_qini_curve"):
-        return [missing_note(db, "marts.uplift_qini_curve")]
-    curve = db.frame(
+    curve, note = rows_or_note(
+        db,
+        "marts.uplift_qini_curve",
         "select learner, share_targeted, qini, qini_random from marts.uplift_qini_curve"
-        " order by learner, share_targeted"
+        " order by learner, share_targeted",
+        empty="marts.uplift_qini_curve is empty.",
     )
-    if curve.empty:
-        return [Note("marts.uplift_qini_curve is empty.")]
+    if note:
+        return [note]
     curve["learner"] = [f"{x} (champion)" if x == champion else x for x in curve["learner"]]
     random = curve[curve["learner"].str.endswith("(champion)")]
     axis_x = alt.X(
@@ -133,15 +134,16 @@ def _qini(db: ReportDatabase, champion: str) -> list:
 
 
 def _deciles(db: ReportDatabase, champion: str) -> list:
-    if not db.has("marts.uplift_deciles"):
-        return [missing_note(db, "marts.uplift_deciles")]
-    deciles = db.frame(
+    deciles, note = rows_or_note(
+        db,
+        "marts.uplift_deciles",
         "select decile, observed_uplift, mean_predicted_uplift from marts.uplift_deciles"
         " where learner = ? order by decile",
         [champion],
+        empty="marts.uplift_deciles has no rows for the champion.",
     )
-    if deciles.empty:
-        return [Note("marts.uplift_deciles has no rows for the champion.")]
+    if note:
+        return [note]
     x = alt.X(
         "decile:O", title="decile (1 = highest predicted uplift)", axis=alt.Axis(labelAngle=0)
     )
@@ -173,14 +175,15 @@ def _deciles(db: ReportDatabase, champion: str) -> list:
 
 
 def _groups(db: ReportDatabase) -> list:
-    if not db.has("marts.customer_uplift"):
-        return [missing_note(db, "marts.customer_uplift")]
-    groups = db.frame(
+    groups, note = rows_or_note(
+        db,
+        "marts.customer_uplift",
         "select uplift_group, count(*) as customers, avg(uplift_score) as average_uplift"
-        " from marts.customer_uplift group by all"
+        " from marts.customer_uplift group by all",
+        empty="marts.customer_uplift is empty: no customer was scored.",
     )
-    if groups.empty:
-        return [Note("marts.customer_uplift is empty: no customer was scored.")]
+    if note:
+        return [note]
     base = alt.Chart(groups).encode(y=alt.Y("uplift_group:N", sort=list(GROUPS), title=None))
     bars = base.mark_bar().encode(
         x=alt.X("customers:Q", title="customers", axis=alt.Axis(format="~s")),
@@ -194,9 +197,9 @@ def _groups(db: ReportDatabase) -> list:
 
 
 def _readout(db: ReportDatabase) -> list:
-    if not db.has("marts.campaign_segment_readout"):
-        return [missing_note(db, "marts.campaign_segment_readout")]
-    readout = db.frame(
+    readout, note = rows_or_note(
+        db,
+        "marts.campaign_segment_readout",
         """
         select campaign_id,
             case when is_total then 'all customers'
@@ -207,10 +210,11 @@ def _readout(db: ReportDatabase) -> list:
                 else 'large enough' end as sample
         from marts.campaign_segment_readout
         order by campaign_id, is_total desc, segment_id
-        """
+        """,
+        empty="No A/B readout: there are no completed campaign exposures.",
     )
-    if readout.empty:
-        return [Note("No A/B readout: there are no completed campaign exposures.")]
+    if note:
+        return [note]
     order = list(readout.drop_duplicates("segment")["segment"])
     base = alt.Chart().encode(y=alt.Y("segment:N", sort=order, title=None))
     interval = base.mark_rule().encode(
