@@ -2,7 +2,7 @@
     "other") and the top category, from a relation `alias` with monetary and net_amount_<category>
     columns (as made by customer_rfm_features). Shares are NULL for customers without spend. -#}
 {% macro category_share_columns(alias) -%}
-{%- set categories = var('audience__product_categories') + ['other'] -%}
+{%- set categories = audience_setting('audience__product_categories') + ['other'] -%}
     {%- for category in categories %}
     case when {{ alias }}.monetary > 0
         then cast({{ alias }}.net_amount_{{ category }} / {{ alias }}.monetary as double)

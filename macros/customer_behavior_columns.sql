@@ -2,8 +2,8 @@
     as_of_date), in order. They follow the vars, so models can list them without hard-coding. -#}
 {% macro customer_behavior_columns() -%}
     {%- set columns = [] -%}
-    {%- for window in var('audience__event_windows_days') -%}
-        {%- for event_type in var('audience__event_types') -%}
+    {%- for window in audience_setting('audience__event_windows_days') -%}
+        {%- for event_type in audience_setting('audience__event_types') -%}
             {%- do columns.append(event_type ~ '_events_' ~ window ~ 'd') -%}
         {%- endfor -%}
         {%- do columns.append('events_' ~ window ~ 'd') -%}
@@ -11,7 +11,7 @@
     {%- endfor -%}
     {%- do columns.extend([
         'days_since_last_event', 'days_since_last_visit', 'days_since_last_login',
-        'login_trend_slope', 'features_used_' ~ (var('audience__event_windows_days') | max) ~ 'd',
+        'login_trend_slope', 'features_used_' ~ (audience_setting('audience__event_windows_days') | max) ~ 'd',
         'feature_adoption_rate']) -%}
     {{ return(columns) }}
 {%- endmacro %}

@@ -14,11 +14,11 @@
     fall back to count(distinct). Likewise the counts of one event type in up to three windows are
     one sum of packed window flags (see window_flags), not one count per window. -#}
 {% macro customer_behavior_features(dates) -%}
-{%- set event_types = var('audience__event_types') -%}
-{%- set visit_types = var('audience__visit_event_types') -%}
-{%- set windows = var('audience__event_windows_days') -%}
+{%- set event_types = audience_setting('audience__event_types') -%}
+{%- set visit_types = audience_setting('audience__visit_event_types') -%}
+{%- set windows = audience_setting('audience__event_windows_days') -%}
 {%- set longest_window = windows | max -%}
-{%- set weeks = var('audience__login_trend_weeks') -%}
+{%- set weeks = audience_setting('audience__login_trend_weeks') -%}
 {%- set lookback = [longest_window, weeks * 7] | max -%}
 {%- set use_day_mask = longest_window <= 126 -%}
 {#- Up to three windows: a field of at least 42 bits each in a HUGEINT (no count comes near 2^42). -#}

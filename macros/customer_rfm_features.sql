@@ -6,7 +6,7 @@
     Purchases (int_orders, one row per order) are aggregated per customer and date: one pass over
     the orders for the current features. -#}
 {% macro customer_rfm_features(dates) -%}
-{%- set categories = var('audience__product_categories') + ['other'] -%}
+{%- set categories = audience_setting('audience__product_categories') + ['other'] -%}
     with
 
     dates as (

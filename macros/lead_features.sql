@@ -3,8 +3,8 @@
     converted by then, activity counts per type (all time and per window) and activity recency.
     One row per (lead_id, as_of_date). -#}
 {% macro lead_features(dates) -%}
-{%- set activity_types = var('audience__activity_types') -%}
-{%- set windows = var('audience__event_windows_days') -%}
+{%- set activity_types = audience_setting('audience__activity_types') -%}
+{%- set windows = audience_setting('audience__event_windows_days') -%}
     with
 
     dates as (

@@ -3,44 +3,104 @@
     to relation names (feature_relation, score_relation). A lookalike becomes a prediction of kind
     lookalike: label = the seed condition (NULL counts as not in the seed), population = every row,
     score_filter = the candidate pool (default: not in the seed), no cutoff (random holdout).
-    Checks of the values themselves happen in Python (audience/propensity/settings.py), which
-    names the prediction and the key. -#}
+
+    The declarations were checked by audience_setting (keys, names, the grammar of every
+    condition). Here each condition is rendered as SQL by audience_condition_sql against the
+    columns of the models it filters, once they exist (at run time): label, population,
+    score_filter and test_condition hold that SQL; <key>_text what the user wrote (for messages);
+    label_column the label's column when the label is one. Nothing the user wrote reaches SQL
+    any other way. -#}
 {% macro propensity_declarations() -%}
     {{ return(adapter.dispatch('propensity_declarations', 'audience')()) }}
 {%- endmacro %}
 
 {% macro default__propensity_declarations() -%}
 {%- set declarations = [] -%}
-{%- for item in var('audience__predictions', []) or [] -%}
+{%- for item in audience_setting('audience__predictions') -%}
     {%- set declaration = dict(item) -%}
     {%- do declaration.update({'kind': 'propensity'}) -%}
     {%- do declarations.append(declaration) -%}
 {%- endfor -%}
-{%- for item in var('audience__lookalikes', []) or [] -%}
+{%- for item in audience_setting('audience__lookalikes') -%}
     {%- set declaration = dict(item) -%}
-    {%- set seed = item.get('seed') -%}
-    {%- if not seed -%}
-        {{ exceptions.raise_compiler_error("lookalike " ~ item.get('name') ~ " in var audience__lookalikes needs a 'seed' condition") }}
-    {%- endif -%}
     {%- do declaration.update({
         'kind': 'lookalike',
         'entity': item.get('entity', 'customer'),
         'feature_model': item.get('feature_model', 'fct_customer_features'),
-        'label': 'coalesce((' ~ seed ~ '), false)',
-        'score_filter': item.get('pool') or ('not coalesce((' ~ seed ~ '), false)'),
     }) -%}
-    {%- do declaration.pop('seed') -%}
-    {%- do declaration.pop('pool', none) -%}
     {%- do declarations.append(declaration) -%}
 {%- endfor -%}
+{%- set seen = [] -%}
 {%- for declaration in declarations -%}
-    {%- if not declaration.get('feature_model') -%}
-        {{ exceptions.raise_compiler_error("prediction " ~ declaration.get('name') ~ " needs a 'feature_model' (a dbt model name)") }}
+    {%- if declaration['name'] in seen -%}
+        {{ exceptions.raise_compiler_error(
+            "prediction '" ~ declaration['name'] ~ "' is declared twice (names must be unique across"
+            ~ " audience__predictions and audience__lookalikes)") }}
     {%- endif -%}
+    {%- do seen.append(declaration['name']) -%}
+    {%- set feature_relation = ref(declaration['feature_model']) -%}
+    {%- set score_relation = ref(declaration.get('score_model') or declaration['feature_model']) -%}
+    {#- Without the database, which is named after the warehouse file: the same declaration reads
+        the same on every warehouse (the models run on the target's own database). -#}
     {%- do declaration.update({
-        'feature_relation': ref(declaration['feature_model']) | string,
-        'score_relation': ref(declaration.get('score_model') or declaration['feature_model']) | string,
+        'feature_relation': feature_relation.include(database=false) | string,
+        'score_relation': score_relation.include(database=false) | string,
     }) -%}
+    {%- do audience_render_declaration_conditions(declaration, feature_relation, score_relation) -%}
 {%- endfor -%}
 {{ return(declarations) }}
+{%- endmacro %}
+
+
+{#- Renders a declaration's conditions in place (see propensity_declarations). At parse time, and
+    before the models exist, the columns are unknown and only the grammar is checked. -#}
+{% macro audience_render_declaration_conditions(declaration, feature_relation, score_relation) -%}
+    {%- set training = audience_relation_columns(feature_relation) -%}
+    {%- set scoring = audience_relation_columns(score_relation) -%}
+    {%- set both = none -%}
+    {%- if training is not none and scoring is not none -%}
+        {%- set both = {} -%}
+        {%- for name, type in training.items() if name in scoring -%}{%- do both.update({name: type}) -%}{%- endfor -%}
+    {%- endif -%}
+    {%- set where = declaration['kind'] ~ " '" ~ declaration['name'] ~ "'" -%}
+    {%- if declaration['kind'] == 'lookalike' -%}
+        {%- set seed = audience_condition_sql(declaration['seed'], training, where ~ '.seed') -%}
+        {%- set pool = audience_condition_sql(declaration['pool'], scoring, where ~ '.pool') if declaration.get('pool') else none -%}
+        {%- do declaration.update({
+            'label': 'coalesce(' ~ seed ~ ', false)', 'label_text': declaration['seed'],
+            'score_filter': pool or ('not coalesce(' ~ seed ~ ', false)'),
+            'score_filter_text': declaration.get('pool') or ('not (' ~ declaration['seed'] ~ ')'),
+        }) -%}
+        {%- do declaration.pop('seed') -%}
+        {%- do declaration.pop('pool', none) -%}
+    {%- else -%}
+        {%- set label = declaration['label'] -%}
+        {%- do declaration.update({'label_text': label}) -%}
+        {%- if modules.re.match('^[a-z_][a-z0-9_]*\\Z', label) and label not in audience_condition_keywords() -%}
+            {%- if training is not none and label not in training -%}
+                {{ exceptions.raise_compiler_error(
+                    where ~ ": label column '" ~ label ~ "' not found in " ~ feature_relation
+                    ~ " (it has: " ~ training.keys() | sort | join(', ') ~ ")") }}
+            {%- endif -%}
+            {%- do declaration.update({'label': adapter.quote(label), 'label_column': label}) -%}
+        {%- else -%}
+            {%- do declaration.update({'label': audience_condition_sql(label, training, where ~ '.label')}) -%}
+        {%- endif -%}
+        {%- for key, columns in [('population', both), ('score_filter', scoring), ('test_condition', training)] if declaration.get(key) -%}
+            {%- do declaration.update({
+                key ~ '_text': declaration[key],
+                key: audience_condition_sql(declaration[key], columns, where ~ '.' ~ key)}) -%}
+        {%- endfor -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- {lowercase column name: type} of a relation, or none when it does not exist (yet). -#}
+{% macro audience_relation_columns(relation) -%}
+    {%- if not execute or load_relation(relation) is none -%}{{ return(none) }}{%- endif -%}
+    {%- set columns = {} -%}
+    {%- for column in adapter.get_columns_in_relation(relation) -%}
+        {%- do columns.update({column.name | lower: column.dtype | upper}) -%}
+    {%- endfor -%}
+    {{ return(columns) }}
 {%- endmacro %}

@@ -108,7 +108,7 @@ where false
         list_filter(
             list_value(
                 {%- for feature, expression in contributions %}
-                struct_pack(magnitude := abs({{ expression }}), feature := '{{ feature | replace("'", "''") }}', contribution := {{ expression }}){{ "," if not loop.last }}
+                struct_pack(magnitude := abs({{ expression }}), feature := {{ audience_string_literal(feature) }}, contribution := {{ expression }}){{ "," if not loop.last }}
                 {%- endfor %}
             ),
             lambda reason: reason.magnitude > 0
@@ -185,7 +185,7 @@ from (
                 {%- for column, terms in categorical.items() %}
                 case coalesce(cast("{{ column | replace('"', '""') }}" as varchar), '(missing)')
                     {%- for term in terms %}
-                    when '{{ term["level"] | replace("'", "''") }}' then {{ segment_sql_number(term['coefficient']) }}
+                    when {{ audience_string_literal(term["level"]) }} then {{ segment_sql_number(term['coefficient']) }}
                     {%- endfor %}
                     else 0.0
                 end as level_{{ loop.index }},

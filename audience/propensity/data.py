@@ -64,7 +64,7 @@ def resolve_features(spec: PredictionSpec, con) -> FeatureColumns:
                 f"{where}: column {column!r} not found in {relation}"
                 f" (it has: {', '.join(sorted(columns))})"
             )
-    reserved = {spec.id_column, spec.cutoff_column, spec.label.lower()}
+    reserved = {spec.id_column, spec.cutoff_column, spec.label_column or spec.label.lower()}
     if spec.features is not None:
         missing = [
             f"{c} (in {r})"
@@ -138,14 +138,15 @@ def label_summary(con, spec: PredictionSpec) -> pd.DataFrame:
         summary = con.sql(query).to_arrow_table().to_pandas()
     except Exception as error:  # a bad SQL expression in the declaration
         raise PropensityConfigError(
-            f"prediction {spec.name!r}: cannot read its label {spec.label!r} or population"
-            f" {spec.population!r} from {spec.feature_relation}: {error}"
+            f"prediction {spec.name!r}: cannot read its label {spec.label_text or spec.label!r}"
+            f" or population {spec.population_text or spec.population!r} from"
+            f" {spec.feature_relation}: {error}"
         ) from None
     other = summary["labeled"] - summary["positives"] - summary["negatives"]
     if (other > 0).any():
         raise PropensityDataError(
-            f"prediction {spec.name!r}: label {spec.label!r} must be 0 or 1 (or NULL when not"
-            f" observed); {int(other.sum())} rows have another value"
+            f"prediction {spec.name!r}: label {spec.label_text or spec.label!r} must be 0 or 1"
+            f" (or NULL when not observed); {int(other.sum())} rows have another value"
         )
     return summary
 

@@ -40,17 +40,25 @@ class PredictionSpec:
     id_column: str
     feature_relation: str  # training rows (relation name, rendered by dbt)
     score_relation: str  # rows to score (the feature relation itself when not declared)
-    label: str  # a column or a SQL expression giving 0/1
+    # SQL rendered from the declaration by the macro audience_condition_sql (dbt checks the
+    # grammar and the columns, quotes identifiers, re-escapes literals): never the user's text.
+    label: str  # a column or a condition giving 0/1
     cutoff_column: str | None = None
     horizon_days: int | None = None
-    population: str | None = None  # SQL condition on training and scoring rows
-    score_filter: str | None = None  # extra SQL condition on scoring rows only
+    population: str | None = None  # condition on training and scoring rows
+    score_filter: str | None = None  # extra condition on scoring rows only
     features: tuple[str, ...] | None = None  # None: every usable column both relations share
     categorical_features: tuple[str, ...] = ()
     exclude_features: tuple[str, ...] = ()
     allow_leaky_features: tuple[str, ...] = ()
     algorithms: tuple[str, ...] = ALGORITHMS
     heuristic: tuple[HeuristicTerm, ...] = ()
+    label_column: str | None = None  # the label's column, when the label is one
+    # What the user wrote, for messages (the rendered SQL above when absent).
+    label_text: str | None = None
+    population_text: str | None = None
+    feature_model: str | None = None  # dbt model names (relation names hold the database)
+    score_model: str | None = None
 
     @property
     def is_temporal(self) -> bool:
@@ -58,6 +66,14 @@ class PredictionSpec:
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+
+    def fingerprint_json(self) -> str:
+        """The declaration without relation names, which hold the warehouse's database name:
+        the same declaration gives the same model version whatever the warehouse file is called."""
+        values = asdict(self)
+        values.pop("feature_relation")
+        values.pop("score_relation")
+        return json.dumps(values, sort_keys=True, separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -205,6 +221,11 @@ def prediction_from_declaration(declaration: dict) -> PredictionSpec:
         feature_relation=feature_relation,
         score_relation=text("score_relation") or feature_relation,
         label=text("label", required=True),
+        label_column=(text("label_column") or "").lower() or None,
+        label_text=text("label_text"),
+        population_text=text("population_text"),
+        feature_model=text("feature_model"),
+        score_model=text("score_model"),
         cutoff_column=(text("cutoff_column") or "").lower() or None,
         horizon_days=horizon,
         population=text("population"),

@@ -20,7 +20,11 @@ import pandas as pd
 
 from audience.propensity.data import ID, load_scoring_rows, resolve_features
 from audience.propensity.explain import REASON_COUNT, top_reasons, tree_contributions
-from audience.propensity.settings import predictions_from_rows, training_settings_from_json
+from audience.propensity.settings import (
+    PropensityConfigError,
+    predictions_from_rows,
+    training_settings_from_json,
+)
 from audience.propensity.training import decode_artifact, train_prediction
 
 PYTHON_MODEL_DUCKDB_LIMIT = "1GB"
@@ -65,6 +69,23 @@ def duckdb_cache_limit(con, limit: str = PYTHON_MODEL_DUCKDB_LIMIT):
         yield
     finally:
         con.execute(f"set memory_limit = '{PROFILE_DUCKDB_LIMIT}'")
+
+
+def check_declarations_current(rows: list[dict], fingerprint: str | None) -> None:
+    """Stops when propensity_declarations was built from other declarations than this run's vars
+    (a selection such as `--select propensity_model_state+` leaves it out): training would
+    silently use the old ones."""
+    stale = [
+        row["prediction"]
+        for row in rows
+        if fingerprint and row.get("declarations_fingerprint") != fingerprint
+    ]
+    if stale:
+        raise PropensityConfigError(
+            "propensity_declarations holds other declarations than vars audience__predictions /"
+            " audience__lookalikes of this run (it was not rebuilt after they changed): build it"
+            " too, e.g. `dbt build --select propensity_declarations+`"
+        )
 
 
 def build_state(con, declarations: list[tuple[str, str]], settings_json: str | None, log=print):

@@ -120,7 +120,7 @@ def train_prediction(con, spec: PredictionSpec, settings: TrainingSettings, log=
     records = Records(spec.name)
     records.add("setting", "kind", text=spec.kind)
     records.add("setting", "entity", text=spec.entity)
-    records.add("setting", "declaration", text=spec.to_json())
+    records.add("setting", "declaration", text=spec.fingerprint_json())
     features = resolve_features(spec, con)
     _check_heuristic(spec, con)
     for skipped in features.skipped:
@@ -168,7 +168,11 @@ def _train(con, spec, settings, features: FeatureColumns, records: Records, log)
     if labeled.empty:
         raise PropensityDataError(
             f"the population has no labeled rows in {spec.feature_relation}"
-            + (f" (population: {spec.population})" if spec.population else "")
+            + (
+                f" (population: {spec.population_text or spec.population})"
+                if spec.population
+                else ""
+            )
         )
     extra = tuple(t.column for t in spec.heuristic if t.column not in features.numeric)
     loaded = FeatureColumns(features.numeric + extra, features.categorical, ())
@@ -537,7 +541,7 @@ def _sample(rows: int, cap: int, seed: int) -> np.ndarray:
 
 
 def _version(spec: PredictionSpec, data) -> str:
-    digest = hashlib.sha256(spec.to_json().encode())
+    digest = hashlib.sha256(spec.fingerprint_json().encode())
     if data is not None:
         train, valid, settings = data
         digest.update(settings.to_json().encode())

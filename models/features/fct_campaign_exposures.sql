@@ -3,7 +3,7 @@
 -- the exposure; NULL while that window is not over by the as-of date), and the snapshot cutoff
 -- whose features describe the customer at exposure (the last cutoff on or before it, so no
 -- feature reads anything after the exposure).
-{%- set window_days = var('audience__uplift_response_window_days') %}
+{%- set window_days = audience_setting('audience__uplift_response_window_days') %}
 with
 
 as_of as (

@@ -2,8 +2,8 @@
 -- had and what share of them each event type (and the app) makes up. Shares are smoothed toward
 -- the population's mix with var audience__event_share_prior_events pseudo-events, so a customer
 -- with three events does not get a share of 0 or 1 from chance alone (additive smoothing).
-{%- set event_types = var('audience__event_types') %}
-{%- set prior_events = var('audience__event_share_prior_events') %}
+{%- set event_types = audience_setting('audience__event_types') %}
+{%- set prior_events = audience_setting('audience__event_share_prior_events') %}
 with
 
 as_of as (

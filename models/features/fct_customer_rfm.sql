@@ -32,7 +32,7 @@ final as (
         cast(scored.r_score as varchar) || cast(scored.f_score as varchar) || cast(scored.m_score as varchar)
             as rfm_code,
         segments.segment_name as rfm_segment,
-        {%- for category in var('audience__product_categories') %}
+        {%- for category in audience_setting('audience__product_categories') %}
         scored.net_amount_{{ category }},
         {%- endfor %}
         scored.net_amount_other

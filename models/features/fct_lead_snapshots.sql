@@ -50,7 +50,7 @@ final as (
     inner join leads on features.lead_id = leads.lead_id
     where
         not features.is_converted
-        and features.days_since_created <= {{ var('audience__lead_open_days') }}
+        and features.days_since_created <= {{ audience_setting('audience__lead_open_days') }}
 )
 
 select * from final

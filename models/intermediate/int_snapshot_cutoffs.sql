@@ -17,7 +17,7 @@ anchor as (
 ),
 
 cutoffs as (
-    {% for months_back in range(var('audience__snapshot_count')) %}
+    {% for months_back in range(audience_setting('audience__snapshot_count')) %}
     select
         {{ months_back }} as snapshot_index,
         cast({{ dbt.dateadd('month', -months_back, 'latest_cutoff') }} as date) as cutoff_date,

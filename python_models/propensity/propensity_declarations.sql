@@ -9,10 +9,12 @@ declared as (
     {%- for declaration in declarations %}
     select
         {{ loop.index }} as declaration_order,
-        '{{ declaration["name"] | replace("'", "''") }}' as prediction,
-        '{{ declaration["kind"] }}' as prediction_kind,
-        '{{ declaration.get("entity", "") | replace("'", "''") }}' as entity_type,
-        '{{ tojson(declaration) | replace("'", "''") }}' as declaration_json
+        {{ audience_string_literal(declaration["name"]) }} as prediction,
+        {{ audience_string_literal(declaration["kind"]) }} as prediction_kind,
+        {{ audience_string_literal(declaration["entity"]) }} as entity_type,
+        {{ audience_string_literal(tojson(declaration)) }} as declaration_json,
+        {{ audience_string_literal(local_md5(tojson([var('audience__predictions'), var('audience__lookalikes')]))) }}
+            as declarations_fingerprint
     {{ "union all" if not loop.last }}
     {%- else %}
     select
@@ -20,7 +22,8 @@ declared as (
         cast(null as varchar) as prediction,
         cast(null as varchar) as prediction_kind,
         cast(null as varchar) as entity_type,
-        cast(null as varchar) as declaration_json
+        cast(null as varchar) as declaration_json,
+        cast(null as varchar) as declarations_fingerprint
     where false
     {%- endfor %}
 )

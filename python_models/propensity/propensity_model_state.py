@@ -1,11 +1,12 @@
 # Trains every declared prediction and lookalike (split, leakage guard, time-aware tuning,
 # calibration, out-of-time evaluation, champion) and stores the outcome as rows; the logic lives
 # in audience/propensity.
-from audience.propensity.state import build_state, duckdb_cache_limit
+from audience.propensity.state import build_state, check_declarations_current, duckdb_cache_limit
 
 
 def model(dbt, session):
     declarations = dbt.ref("propensity_declarations").to_arrow_table().to_pylist()
+    check_declarations_current(declarations, dbt.config.get("declarations_fingerprint"))
     rows = [
         (row["prediction"], row["declaration_json"])
         for row in sorted(declarations, key=lambda row: row["declaration_order"])

@@ -3,7 +3,7 @@
 -- top_share is the share of rows scoring at least as high (equal scores share it), which gives
 -- the decile (1 = the top 10%) and the band by value breakpoints. Rows are ranked by score, ties
 -- (isotonic calibration is a step function) broken by the champion's raw log-odds.
-{%- set bands = var('audience__propensity_band_top_shares') %}
+{%- set bands = audience_setting('audience__propensity_band_top_shares') %}
 {%- if bands is string or bands | length != 3 or not (0 < bands[0] < bands[1] < bands[2] <= 1) %}
     {{ exceptions.raise_compiler_error(
         "var audience__propensity_band_top_shares must be three increasing shares in (0, 1]"

@@ -1,7 +1,7 @@
 -- One row per segment of the current model: size, share of customers and of revenue, typical
 -- value and activity, top spend categories, the most common RFM segment and the three model
 -- features that set it apart most (largest absolute z-score, see segment_feature_profiles).
-{%- set categories = var('audience__product_categories') %}
+{%- set categories = audience_setting('audience__product_categories') %}
 with
 
 segments as (

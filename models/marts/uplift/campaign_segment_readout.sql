@@ -3,7 +3,7 @@
 -- unpooled variances), sample sizes, and a flag where either arm has fewer than
 -- var audience__uplift_min_readout_customers exposures, too few to conclude. Segments are the
 -- customers' current segments (customer_segments), not their segments at exposure.
-{%- set min_customers = var('audience__uplift_min_readout_customers') %}
+{%- set min_customers = audience_setting('audience__uplift_min_readout_customers') %}
 with
 
 exposures as (

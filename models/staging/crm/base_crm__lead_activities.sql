@@ -17,7 +17,7 @@ parsed as (
     select
         {{ text_value('activity_id', raw_types.get('activity_id')) }} as activity_id,
         {{ text_value('lead_id', raw_types.get('lead_id')) }} as lead_id,
-        {{ timestamp_value('activity_at', raw_types.get('activity_at')) }} as activity_at,
+        {{ timestamp_value('activity_at', raw_types.get('activity_at'), 'lead_activities') }} as activity_at,
         lower({{ text_value('activity_type', raw_types.get('activity_type')) }}) as activity_type,
         activity_at as raw_activity_at
     from source
@@ -31,7 +31,7 @@ checked as (
             when parsed.lead_id is null then 'missing_lead_id'
             {{- timestamp_rejections('parsed.raw_activity_at', 'parsed.activity_at', 'activity_at') }}
             when parsed.activity_type is null then 'missing_activity_type'
-            when parsed.activity_type not in {{ quoted_list(var('audience__activity_types')) }}
+            when parsed.activity_type not in {{ quoted_list(audience_setting('audience__activity_types')) }}
                 then 'unknown_activity_type'
             when leads.lead_id is null then 'unknown_lead'
         end as invalid_reason
@@ -61,9 +61,13 @@ final as (
             when id_rank > 1 then 'duplicate_activity_id'
         end as rejection_reason,
         case when invalid_reason is not null or id_rank > 1 then {{ raw_record_json(
-            ['activity_id', 'lead_id', 'activity_at := raw_activity_at', 'activity_type']
+            ['activity_id', 'lead_id', 'activity_at := raw_activity_at', 'activity_type'], raw_types
         ) }} end as raw_record
     from ranked
+    union all
+    {{ malformed_line_rows('lead_activities', [
+        ('activity_id', 'varchar'), ('lead_id', 'varchar'), ('activity_at', 'timestamp'),
+        ('activity_type', 'varchar'), ('rejection_reason', none), ('raw_record', none)]) }}
 )
 
 select * from final

@@ -18,7 +18,7 @@ parsed as (
         {{ text_value('exposure_id', raw_types.get('exposure_id')) }} as exposure_id,
         {{ text_value('campaign_id', raw_types.get('campaign_id')) }} as campaign_id,
         {{ text_value('customer_id', raw_types.get('customer_id')) }} as customer_id,
-        {{ timestamp_value('exposed_at', raw_types.get('exposed_at')) }} as exposed_at,
+        {{ timestamp_value('exposed_at', raw_types.get('exposed_at'), 'campaign_exposures') }} as exposed_at,
         lower({{ text_value('treatment_group', raw_types.get('treatment_group')) }}) as treatment_group,
         lower({{ text_value('channel', raw_types.get('channel')) }}) as channel,
         exposed_at as raw_exposed_at
@@ -66,9 +66,14 @@ final as (
         end as rejection_reason,
         case when invalid_reason is not null or id_rank > 1 then {{ raw_record_json(
             ['exposure_id', 'campaign_id', 'customer_id', 'exposed_at := raw_exposed_at',
-             'treatment_group', 'channel']
+             'treatment_group', 'channel'], raw_types
         ) }} end as raw_record
     from ranked
+    union all
+    {{ malformed_line_rows('campaign_exposures', [
+        ('exposure_id', 'varchar'), ('campaign_id', 'varchar'), ('customer_id', 'varchar'),
+        ('exposed_at', 'timestamp'), ('treatment_group', 'varchar'), ('channel', 'varchar'),
+        ('rejection_reason', none), ('raw_record', none)]) }}
 )
 
 select * from final

@@ -1,7 +1,8 @@
 {{ config(materialized="table") }}
 {%- set raw_types = raw_column_types(source('shop', 'customers')) %}
 
--- Every raw customer row, parsed, with the reason it is rejected (NULL when it is staged).
+-- Every raw customer row, parsed, with the reason it is rejected (NULL when it is staged), and
+-- every line of a customers CSV that could not be read.
 with
 
 source as (
@@ -12,13 +13,12 @@ parsed as (
     -- Each value is parsed once; raw_ columns keep source values that parsing can lose.
     select
         {{ text_value('customer_id', raw_types.get('customer_id')) }} as customer_id,
-        {{ timestamp_value('signup_at', raw_types.get('signup_at')) }} as signup_at,
+        {{ timestamp_value('signup_at', raw_types.get('signup_at'), 'customers') }} as signup_at,
         lower({{ text_value('email', raw_types.get('email')) }}) as email,
         upper({{ text_value('country', raw_types.get('country')) }}) as country,
         lower({{ text_value('acquisition_channel', raw_types.get('acquisition_channel')) }}) as acquisition_channel,
-        -- Optional attributes that do not parse become NULL (the source test
-        -- audience_values_parse warns about them); the row is kept.
-        try_cast({{ text_value('birth_year', raw_types.get('birth_year')) }} as integer) as birth_year,
+        {{ text_value('birth_year', raw_types.get('birth_year')) }} as birth_year_text,
+        {{ integer_value('birth_year', raw_types.get('birth_year')) }} as parsed_birth_year,
         lower({{ text_value('gender', raw_types.get('gender')) }}) as gender,
         signup_at as raw_signup_at,
         birth_year as raw_birth_year
@@ -31,18 +31,27 @@ checked as (
         case
             when customer_id is null then 'missing_customer_id'
             {{- timestamp_rejections('raw_signup_at', 'signup_at', 'signup_at') }}
-        end as invalid_reason
+        end as invalid_reason,
+        -- An optional value that does not parse, or cannot be true, becomes NULL; the row is
+        -- kept and staging.rejected_values keeps the value with this reason.
+        case
+            when birth_year_text is not null and parsed_birth_year is null then 'unparseable_birth_year'
+            when parsed_birth_year < 1900
+                or parsed_birth_year > extract(year from {{ audience_timestamp_ceiling() }})
+                then 'birth_year_out_of_range'
+        end as birth_year_issue
     from parsed
 ),
 
 ranked as (
     select
         *,
+        case when birth_year_issue is null then parsed_birth_year end as birth_year,
         -- Among valid rows with one id, the earliest signup wins (then every column in turn, so
         -- the choice is the same on every run).
         row_number() over (
             partition by customer_id, invalid_reason is null
-            order by signup_at, email, country, acquisition_channel, birth_year, gender
+            order by signup_at, email, country, acquisition_channel, parsed_birth_year, birth_year_text, gender
         ) as id_rank
     from checked
 ),
@@ -62,9 +71,17 @@ final as (
         end as rejection_reason,
         case when invalid_reason is not null or id_rank > 1 then {{ raw_record_json(
             ['customer_id', 'signup_at := raw_signup_at', 'email', 'country', 'acquisition_channel',
-             'birth_year := raw_birth_year', 'gender']
-        ) }} end as raw_record
+             'birth_year := raw_birth_year', 'gender'], raw_types
+        ) }} end as raw_record,
+        birth_year_issue,
+        birth_year_text
     from ranked
+    union all
+    {{ malformed_line_rows('customers', [
+        ('customer_id', 'varchar'), ('signup_at', 'timestamp'), ('email', 'varchar'),
+        ('country', 'varchar'), ('acquisition_channel', 'varchar'), ('birth_year', 'integer'),
+        ('gender', 'varchar'), ('rejection_reason', none), ('raw_record', none),
+        ('birth_year_issue', 'varchar'), ('birth_year_text', 'varchar')]) }}
 )
 
 select * from final

@@ -1,5 +1,9 @@
--- Every raw event, parsed, with the reason it is rejected (NULL when it is staged). A view: the
--- staged events are read once by the models that aggregate them, not copied into a table.
+{{ config(materialized="table") }}
+{%- set raw_types = raw_column_types(source('shop', 'events')) %}
+
+-- Every raw event, parsed, with the reason it is rejected (NULL when it is staged), and every line
+-- of an events CSV that could not be read. A table, so the tens of millions of raw events are
+-- parsed once per build, not by every model and test that reads them.
 with
 
 checked as (
@@ -60,9 +64,15 @@ final as (
             when id_rank > 1 then 'duplicate_event_id'
         end as rejection_reason,
         case when invalid_reason is not null or id_rank > 1 then {{ raw_record_json(
-            ['event_id', 'customer_id', 'event_at := raw_event_at', 'event_type', 'platform', 'event_detail']
+            ['event_id', 'customer_id', 'event_at := raw_event_at', 'event_type', 'platform', 'event_detail'],
+            raw_types
         ) }} end as raw_record
     from ranked
+    union all
+    {{ malformed_line_rows('events', [
+        ('event_id', 'varchar'), ('customer_id', 'varchar'), ('event_at', 'timestamp'),
+        ('event_type', 'varchar'), ('platform', 'varchar'), ('event_detail', 'varchar'),
+        ('rejection_reason', none), ('raw_record', none)]) }}
 )
 
 select * from final

@@ -19,7 +19,7 @@ parsed as (
         {{ id_key('event_id', raw_types.get('event_id')) }} as id_key,
         {{ text_value('event_id', raw_types.get('event_id')) }} as event_id,
         {{ text_value('customer_id', raw_types.get('customer_id')) }} as customer_id,
-        {{ timestamp_value('event_at', raw_types.get('event_at')) }} as event_at,
+        {{ timestamp_value('event_at', raw_types.get('event_at'), 'events') }} as event_at,
         lower({{ text_value('event_type', raw_types.get('event_type')) }}) as event_type,
         lower({{ text_value('platform', raw_types.get('platform')) }}) as platform,
         {{ text_value('event_detail', raw_types.get('event_detail')) }} as event_detail,
@@ -45,8 +45,8 @@ final as (
             -- A CASE, not `not in (...)`: DuckDB turns an IN list this long into a join, which
             -- it repeated for every use of invalid_reason (about 1 s per 48M events).
             when case parsed.event_type
-                    {%- for event_type in var('audience__event_types') %}
-                    when '{{ event_type | replace("'", "''") }}' then false
+                    {%- for event_type in audience_setting('audience__event_types') %}
+                    when {{ audience_string_literal(event_type) }} then false
                     {%- endfor %}
                     else true
                 end then 'unknown_event_type'

@@ -1,60 +1,31 @@
--- Every raw order line, parsed, with the reason it is rejected (NULL when it is staged). A view:
--- the staged lines are read once by the model that aggregates them to orders, not copied.
+{%- set raw_types = raw_column_types(source('shop', 'order_lines')) %}
+
+-- Every raw order line, parsed, with the reason it is rejected (NULL when it is staged): a check
+-- of the line itself or its id (base_shop__order_lines_deduped), or of its order
+-- (base_shop__orders); and every line of an order lines CSV that could not be read. A view over
+-- those tables.
 with
 
-checked as (
-    select * from {{ ref('base_shop__order_lines_checked') }}
+lines as (
+    select * from {{ ref('base_shop__order_lines_deduped') }}
 ),
 
-repeated_ids as (
-    select distinct id_key from {{ ref('base_shop__order_lines_repeated') }}
-),
-
-repeated as (
-    select * from {{ ref('base_shop__order_lines_repeated') }}
-),
-
-single as (
-    -- Rows whose id appears only once in the raw file: nothing to deduplicate.
+rejected_orders as (
     select
-        checked.order_line_id,
-        checked.order_id,
-        checked.order_key,
-        checked.customer_id,
-        checked.ordered_at,
-        checked.line_amount,
-        checked.product_category,
-        checked.quantity,
-        checked.status,
-        checked.raw_ordered_at,
-        checked.raw_line_amount,
-        checked.raw_quantity,
-        checked.invalid_reason,
-        1 as id_rank
-    from checked
-    left join repeated_ids on checked.id_key = repeated_ids.id_key
-    where repeated_ids.id_key is null
-),
-
-ranked as (
-    select * from single
-    union all
-    select
-        order_line_id,
-        order_id,
         order_key,
-        customer_id,
-        ordered_at,
-        line_amount,
-        product_category,
-        quantity,
-        status,
-        raw_ordered_at,
-        raw_line_amount,
-        raw_quantity,
-        invalid_reason,
-        id_rank
-    from repeated
+        order_rejection_reason
+    from {{ ref('base_shop__orders') }}
+    where order_rejection_reason is not null
+),
+
+checked as (
+    select
+        lines.*,
+        coalesce(lines.line_rejection_reason, rejected_orders.order_rejection_reason) as rejection_reason
+    from lines
+    left join rejected_orders
+        on lines.line_rejection_reason is null
+            and lines.order_key = rejected_orders.order_key
 ),
 
 final as (
@@ -68,15 +39,23 @@ final as (
         product_category,
         quantity,
         status,
-        case
-            when invalid_reason is not null then invalid_reason
-            when id_rank > 1 then 'duplicate_order_line_id'
-        end as rejection_reason,
-        case when invalid_reason is not null or id_rank > 1 then {{ raw_record_json(
+        rejection_reason,
+        case when rejection_reason is not null then {{ raw_record_json(
             ['order_line_id', 'order_id', 'customer_id', 'ordered_at := raw_ordered_at',
-             'line_amount := raw_line_amount', 'product_category', 'quantity := raw_quantity', 'status']
-        ) }} end as raw_record
-    from ranked
+             'line_amount := raw_line_amount', 'product_category', 'quantity := raw_quantity', 'status'],
+            raw_types
+        ) }} end as raw_record,
+        quantity_issue,
+        quantity_text
+    from checked
+    union all
+    {{ malformed_line_rows('order_lines', [
+        ('order_line_id', 'varchar'), ('order_id', 'varchar'),
+        ('order_key', raw_types.get('order_id') if raw_types.get('order_id') in audience_integer_types() else 'varchar'),
+        ('customer_id', 'varchar'), ('ordered_at', 'timestamp'), ('line_amount', audience_amount_type()),
+        ('product_category', 'varchar'), ('quantity', 'integer'), ('status', 'varchar'),
+        ('rejection_reason', none), ('raw_record', none), ('quantity_issue', 'varchar'),
+        ('quantity_text', 'varchar')]) }}
 )
 
 select * from final

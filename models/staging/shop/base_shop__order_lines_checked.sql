@@ -1,8 +1,11 @@
 {{ config(materialized="ephemeral") }}
 {%- set raw_types = raw_column_types(source('shop', 'order_lines')) %}
+{%- set max_line_amount = audience_setting('audience__max_line_amount') %}
+{%- set exact_amount = amount_exact_value('line_amount', raw_types.get('line_amount')) %}
 
 -- Every raw order line, parsed, with the reason a row-level check or the customer lookup rejects
--- it (NULL when it passes). Duplicate ids are decided in base_shop__order_lines.
+-- it (NULL when it passes). Duplicate ids are decided in base_shop__order_lines_deduped, checks
+-- across the lines of an order in base_shop__orders.
 with
 
 source as (
@@ -21,12 +24,14 @@ parsed as (
         {{ text_value('order_id', raw_types.get('order_id')) }} as order_id,
         {{ id_key('order_id', raw_types.get('order_id')) }} as order_key,
         {{ text_value('customer_id', raw_types.get('customer_id')) }} as customer_id,
-        {{ timestamp_value('ordered_at', raw_types.get('ordered_at')) }} as ordered_at,
-        try_cast(line_amount as decimal(18, 2)) as line_amount,
+        {{ timestamp_value('ordered_at', raw_types.get('ordered_at'), 'order_lines') }} as ordered_at,
+        {{ exact_amount }} as exact_line_amount,
         lower({{ text_value('product_category', raw_types.get('product_category')) }}) as product_category,
-        -- Optional quantity: missing or unparseable counts as one unit.
-        coalesce(try_cast(quantity as integer), 1) as quantity,
+        {{ text_value('quantity', raw_types.get('quantity')) }} as quantity_text,
+        {{ integer_value('quantity', raw_types.get('quantity')) }} as parsed_quantity,
         coalesce(lower({{ text_value('status', raw_types.get('status')) }}), 'completed') as status,
+        {{ amount_has_extra_decimals('line_amount', exact_amount, raw_types.get('line_amount')) }}
+            as has_extra_decimals,
         ordered_at as raw_ordered_at,
         line_amount as raw_line_amount,
         quantity as raw_quantity
@@ -41,9 +46,22 @@ final as (
         parsed.order_key,
         parsed.customer_id,
         parsed.ordered_at,
-        parsed.line_amount,
+        case
+            when parsed.exact_line_amount between 0 and {{ max_line_amount }}
+                then cast(parsed.exact_line_amount as {{ audience_amount_type() }})
+        end as line_amount,
         parsed.product_category,
-        parsed.quantity,
+        -- Optional quantity: missing counts as one unit; a value that does not parse or is not a
+        -- positive whole number becomes NULL (staging.rejected_values keeps it).
+        case
+            when parsed.quantity_text is null then 1
+            when parsed.parsed_quantity >= 1 then parsed.parsed_quantity
+        end as quantity,
+        case
+            when parsed.quantity_text is not null and parsed.parsed_quantity is null then 'unparseable_quantity'
+            when parsed.parsed_quantity < 1 then 'quantity_out_of_range'
+        end as quantity_issue,
+        parsed.quantity_text,
         parsed.status,
         parsed.raw_ordered_at,
         parsed.raw_line_amount,
@@ -54,8 +72,10 @@ final as (
             when parsed.customer_id is null then 'missing_customer_id'
             {{- timestamp_rejections('parsed.raw_ordered_at', 'parsed.ordered_at', 'ordered_at') }}
             when parsed.raw_line_amount is null then 'missing_line_amount'
-            when parsed.line_amount is null then 'unparseable_line_amount'
-            when parsed.line_amount <= 0 then 'nonpositive_line_amount'
+            when parsed.exact_line_amount is null then 'unparseable_line_amount'
+            when parsed.exact_line_amount < 0 then 'negative_line_amount'
+            when parsed.exact_line_amount > {{ max_line_amount }} then 'implausible_line_amount'
+            when parsed.has_extra_decimals then 'line_amount_precision'
             when parsed.status not in ('completed', 'refunded') then 'unknown_status'
             when customers.customer_id is null then 'unknown_customer'
         end as invalid_reason

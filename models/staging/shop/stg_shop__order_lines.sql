@@ -1,5 +1,6 @@
--- Staged order lines: valid, deduplicated lines of known customers. Refunded lines are kept
--- (status = 'refunded'); net amounts are computed downstream.
+-- Staged order lines: valid, deduplicated lines of known customers whose order is consistent.
+-- Refunded lines are kept (status = 'refunded'), and free ones (amount 0, is_free); net amounts
+-- are computed downstream.
 with
 
 base as (
@@ -17,7 +18,8 @@ final as (
         product_category,
         quantity,
         status,
-        status = 'refunded' as is_refunded
+        status = 'refunded' as is_refunded,
+        line_amount = 0 as is_free
     from base
     where rejection_reason is null
 )
