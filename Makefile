@@ -14,7 +14,7 @@ DEMO_DIR := $(CURDIR)/data/demo
 DBT := $(BIN)/dbt
 DBT_FLAGS := --project-dir $(CURDIR) --profiles-dir $(CURDIR)/profiles
 
-.PHONY: install run demo-data build publish summary test lint unit mutations bench bench-segments bench-clv bench-propensity bench-publish lock clean
+.PHONY: install run demo-data build publish summary report report-screenshot chromium test lint unit mutations bench bench-segments bench-clv bench-propensity bench-publish bench-report lock clean
 
 install: $(VENV)/.installed
 
@@ -44,7 +44,28 @@ publish: install
 summary: install
 	@$(BIN)/audience summary
 
-run: demo-data build publish summary
+# The offline HTML report (reports/audience_report.html) of the charts, from the serving
+# database when there is one, else the build warehouse.
+report: install
+	$(BIN)/audience report
+
+# The README's screenshot of the report (docs/images/report.png), from the current build.
+report-screenshot: install chromium
+	$(BIN)/audience report --screenshot docs/images/report.png
+
+# Headless Chromium for the report's browser test and screenshot: Debian's package, installed
+# when missing and apt-get can run (as root, or with password-less sudo); otherwise the test
+# is skipped and says why.
+chromium:
+	@if command -v chromium >/dev/null || command -v chromium-browser >/dev/null; then :; \
+	elif ! command -v apt-get >/dev/null; then echo "chromium: no apt-get here, install Chromium yourself (the browser test is skipped without it)"; \
+	else SUDO=$$( [ "$$(id -u)" = 0 ] || echo "sudo -n" ); \
+		echo "installing Debian's chromium (for the report's browser test)"; \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null \
+		|| { $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; } \
+		|| echo "chromium: could not be installed (the browser test is skipped without it)"; fi
+
+run: demo-data build publish summary report
 
 lint: install
 	$(BIN)/ruff check .
@@ -53,7 +74,7 @@ lint: install
 
 # pytest runs the package tests and builds the dbt project on small generated data sets of its
 # own (it never touches warehouse/ or data/).
-unit: install
+unit: install chromium
 	$(BIN)/python -m pytest
 
 test: lint unit
@@ -87,10 +108,15 @@ bench-propensity: install
 bench-publish: install
 	$(BIN)/python benchmarks/bench_publish.py --warehouse $(BENCH_WAREHOUSE) --target $(BENCH_TARGET)
 
+# Report render time and file size on the current build (make run first), and the time
+# headless Chromium takes to open it, beside an empty page.
+bench-report: install chromium
+	$(BIN)/python benchmarks/bench_report.py
+
 lock:
 	$(BIN)/pip freeze --exclude-editable | grep -v '^audience' \
 		| sed '1i # Exact versions every install uses (make install). Regenerate with: make lock' \
 		> requirements.lock
 
 clean:
-	rm -rf target logs warehouse/*.duckdb warehouse/*.wal warehouse/*_parquet warehouse/.*.publish-lock data
+	rm -rf target logs warehouse/*.duckdb warehouse/*.wal warehouse/*_parquet warehouse/.*.publish-lock data reports

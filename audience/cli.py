@@ -1,6 +1,6 @@
 """Command line: ``audience demo-data`` writes the demo business's raw files; ``audience summary``
 reports what the last build produced; ``audience publish`` publishes the last successful build to
-the serving database that BI tools read."""
+the serving database that BI tools read; ``audience report`` writes the offline HTML report."""
 
 from __future__ import annotations
 
@@ -129,11 +129,37 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="DuckDB file (default: $AUDIENCE_DUCKDB_PATH or warehouse/audience.duckdb)",
     )
+    report = commands.add_parser(
+        "report", help="write the offline HTML report of the charts (reads one DuckDB file)"
+    )
+    report.add_argument(
+        "--database",
+        type=Path,
+        default=None,
+        help="DuckDB file, opened read-only (default: the serving database"
+        " $AUDIENCE_SERVING_PATH or warehouse/serving.duckdb if it exists, else"
+        " $AUDIENCE_DUCKDB_PATH or warehouse/audience.duckdb)",
+    )
+    report.add_argument(
+        "--out",
+        type=Path,
+        default=Path("reports/audience_report.html"),
+        help="HTML file to write (default reports/audience_report.html)",
+    )
+    report.add_argument(
+        "--screenshot",
+        type=Path,
+        default=None,
+        help="also write a PNG of the report's segments section (needs Chromium)",
+    )
     _add_publish_parser(commands)
     args = parser.parse_args(argv)
 
     if args.command == "publish":
         return _publish(args)
+
+    if args.command == "report":
+        return _report(args.database, args.out, args.screenshot)
 
     if args.command == "summary":
         warehouse = args.warehouse or Path(
@@ -154,6 +180,24 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"--leads must be at least 1, got {args.leads}")
         print(f"generating demo data: {args.customers:,} customers, seed {args.seed} -> {out}")
         generate(out, truth_dir, customers=args.customers, seed=args.seed, leads=args.leads)
+    return 0
+
+
+def _report(database: Path | None, out: Path, screenshot_path: Path | None) -> int:
+    # Imported here: Altair and vl-convert take a second or two to load, which the other
+    # commands need not pay.
+    from audience.report import BrowserError, ReportInputError, render_report, screenshot
+    from audience.report.warehouse import default_database
+
+    try:
+        rendered = render_report(database or default_database(), out)
+        if screenshot_path:
+            screenshot(rendered.path, screenshot_path, "#segments")
+            print(f"report: screenshot {screenshot_path}")
+    except (ReportInputError, BrowserError, duckdb.Error) as error:
+        print(f"audience report: {error}", file=sys.stderr)
+        return 1
+    print(f"open it in a browser: {rendered.path.resolve().as_uri()}")
     return 0
 
 

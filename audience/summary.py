@@ -146,9 +146,61 @@ def summarize(warehouse: Path) -> str:
             lines.append(
                 f"{name:<28}{status:<12}{champion_text:<24}{auc_text:>7}{ece_text:>7}{scored:>10,}"
             )
+        lines.append("")
+        lines += _clv_lines(con)
+        lines += _uplift_lines(con)
         return "\n".join(lines)
     except duckdb.CatalogException as error:  # a build of a selection: report what exists
         missing = str(error).splitlines()[0]
         return "\n".join([*lines, f"(the rest was not built: {missing})"])
     finally:
         con.close()
+
+
+CLV_PARAMETERS = {
+    "bgnbd": ("BG/NBD", "r", "alpha", "a", "b"),
+    "gamma_gamma": ("Gamma-Gamma", "p", "q", "v"),
+}
+
+
+def _clv_lines(con) -> list[str]:
+    """Fit status and parameters of the current CLV fit, and the holdout check's ratio."""
+    fits = con.execute(
+        "select model, converged, message, r, alpha, a, b, p, q, v from marts.clv_model_params"
+        " where fit_period = 'current' order by model"
+    ).fetchall()
+    parts = []
+    for model, converged, message, *values in fits:
+        label, *names = CLV_PARAMETERS[model]
+        if converged:
+            known = dict(zip(("r", "alpha", "a", "b", "p", "q", "v"), values, strict=True))
+            parameters = ", ".join(f"{name} = {known[name]:.4g}" for name in names)
+            parts.append(f"{label} converged ({parameters})")
+        else:
+            parts.append(f"{label} {message}")
+    ratio = con.execute(
+        "select predicted_to_actual_ratio from marts.clv_holdout_validation"
+        " where frequency_bucket = 'total'"
+    ).fetchall()
+    holdout = f"{ratio[0][0]:.2f}" if ratio and ratio[0][0] is not None else "-"
+    return [
+        f"CLV: {'; '.join(parts) or 'no fit'}",
+        f"CLV holdout predicted / actual repeat purchases: {holdout}",
+    ]
+
+
+def _uplift_lines(con) -> list[str]:
+    """The champion uplift learner and every learner's holdout Qini coefficient."""
+    learners = con.execute(
+        "select learner, is_champion, qini_coefficient, training_exposures + holdout_exposures"
+        " from marts.uplift_evaluation order by is_champion desc, learner"
+    ).fetchall()
+    if not learners:
+        return ["uplift: no model trained (the reason is in uplift.uplift_evaluation_state)"]
+    champion, _, qini, exposures = learners[0]
+    others = ", ".join(f"{name} {value:.4f}" for name, _, value, _ in learners[1:])
+    return [
+        f"uplift: champion {champion}, holdout Qini {qini:.4f}"
+        + (f" ({others})" if others else "")
+        + f", {exposures:,} exposures"
+    ]

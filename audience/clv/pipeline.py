@@ -28,6 +28,7 @@ from audience.clv.errors import ClvInputError
 from audience.clv.gamma_gamma import GammaGammaParams, expected_average_value, fit_gamma_gamma
 from audience.clv.summary import repeat_purchase_summary
 from audience.clv.value import customer_lifetime_value
+from audience.progress import timed
 
 DAYS_PER_UNIT = {"days": 1.0, "weeks": 7.0}
 BUCKETS = ("0", "1", "2", "3", "4", "5", "6", "7-9", "10+")
@@ -56,13 +57,16 @@ def settings_from_json(text: str) -> ClvSettings:
     return settings
 
 
-def read_inputs(purchases, as_of) -> tuple[pd.DataFrame, object]:
+def read_inputs(purchases, as_of, log=print) -> tuple[pd.DataFrame, object]:
     """The purchases frame and the as-of date, from DuckDB relations over int_clv_purchases and
     int_as_of_date (what every CLV Python model starts from)."""
-    orders = purchases.to_arrow_table().to_pandas()
-    # A fixed row order: same-day amounts are summed in it, and floating-point sums in another
-    # order differ in the last bits, which moves the optimizer (two builds must be identical).
-    orders = orders.sort_values(["customer_id", "ordered_at", "amount"], kind="stable")
+    with timed(log, "clv: purchases read") as step:
+        orders = purchases.to_arrow_table().to_pandas()
+        # A fixed row order: same-day amounts are summed in it, and floating-point sums in
+        # another order differ in the last bits, which moves the optimizer (two builds must be
+        # identical).
+        orders = orders.sort_values(["customer_id", "ordered_at", "amount"], kind="stable")
+        step.add(f"{len(orders):,} rows")
     as_of_date = as_of.to_arrow_table().to_pandas()["as_of_date"].iloc[0]
     return orders.reset_index(drop=True), as_of_date
 
@@ -80,12 +84,13 @@ def calibration_end(as_of_date, settings: ClvSettings) -> pd.Timestamp:
     return end
 
 
-def _fit_rows(orders, as_of, period, settings) -> list[dict]:
+def _fit_rows(orders, as_of, period, settings, log=print) -> list[dict]:
     """One row per model for the fit as of ``as_of``; failures are rows too."""
     base = {"fit_period": period, "fitted_as_of_date": pd.Timestamp(as_of).date()}
     try:
         summary = repeat_purchase_summary(orders, as_of, settings.time_unit)
     except ClvInputError as error:
+        log(f"clv: {period} fit not possible: {error}")
         return [
             {**base, "model": m, "converged": False, "message": f"not fitted: {error}"}
             for m in ("bgnbd", "gamma_gamma")
@@ -96,49 +101,52 @@ def _fit_rows(orders, as_of, period, settings) -> list[dict]:
     }
     rows = []
     for model in ("bgnbd", "gamma_gamma"):
-        row = {**base, "model": model, **counts}
-        try:
-            if model == "bgnbd":
-                result = fit_bgnbd(
-                    summary["frequency"], summary["recency"], summary["T"],
-                    penalizer=settings.penalizer,
-                    min_repeat_customers=settings.min_repeat_customers,
-                )  # fmt: skip
-            else:
-                # Spend is modelled for repeat buyers who paid something: those whose repeat
-                # purchases were all free (amount 0) are left out of the fit (and get the
-                # model's expected value for a mean spend of 0 when scored).
-                paying = summary[(summary["frequency"] == 0) | (summary["monetary_value"] > 0)]
-                free = int(len(summary) - len(paying))
-                result = fit_gamma_gamma(
-                    paying["frequency"], paying["monetary_value"],
-                    penalizer=settings.penalizer,
-                    min_repeat_customers=settings.min_repeat_customers,
-                )  # fmt: skip
-                if free:
-                    note = f"; {free:,} repeat buyer(s) with only free repeat purchases left out"
-                    result = replace(result, message=result.message + note)
-                repeat = paying[paying["frequency"] > 0]
-                row["frequency_monetary_correlation"] = (
-                    float(np.corrcoef(repeat["frequency"], repeat["monetary_value"])[0, 1])
-                    if len(repeat) > 2
-                    else None
-                )
-        except ClvInputError as error:
-            rows.append({**row, "converged": False, "message": f"not fitted: {error}"})
-            continue
-        rows.append(
-            {
-                **row,
-                **{name: float(value) for name, value in vars(result.params).items()},
-                "log_likelihood": result.log_likelihood,
-                "converged": bool(result.converged),
-                "message": result.message,
-                "iterations": result.iterations,
-                "fitted_customers": result.customers,
-            }
-        )
+        with timed(log, f"clv: {period} {model} fit on {len(summary):,} customers") as step:
+            rows.append(_fit_row(model, summary, {**base, "model": model, **counts}, settings))
+            step.add(rows[-1]["message"] or f"converged = {rows[-1]['converged']}")
     return rows
+
+
+def _fit_row(model, summary, row, settings) -> dict:
+    """The fit row of one model (converged = false with the reason where it cannot be fitted)."""
+    try:
+        if model == "bgnbd":
+            result = fit_bgnbd(
+                summary["frequency"], summary["recency"], summary["T"],
+                penalizer=settings.penalizer,
+                min_repeat_customers=settings.min_repeat_customers,
+            )  # fmt: skip
+        else:
+            # Spend is modelled for repeat buyers who paid something: those whose repeat
+            # purchases were all free (amount 0) are left out of the fit (and get the model's
+            # expected value for a mean spend of 0 when scored).
+            paying = summary[(summary["frequency"] == 0) | (summary["monetary_value"] > 0)]
+            free = int(len(summary) - len(paying))
+            result = fit_gamma_gamma(
+                paying["frequency"], paying["monetary_value"],
+                penalizer=settings.penalizer,
+                min_repeat_customers=settings.min_repeat_customers,
+            )  # fmt: skip
+            if free:
+                note = f"; {free:,} repeat buyer(s) with only free repeat purchases left out"
+                result = replace(result, message=result.message + note)
+            repeat = paying[paying["frequency"] > 0]
+            row["frequency_monetary_correlation"] = (
+                float(np.corrcoef(repeat["frequency"], repeat["monetary_value"])[0, 1])
+                if len(repeat) > 2
+                else None
+            )
+    except ClvInputError as error:
+        return {**row, "converged": False, "message": f"not fitted: {error}"}
+    return {
+        **row,
+        **{name: float(value) for name, value in vars(result.params).items()},
+        "log_likelihood": result.log_likelihood,
+        "converged": bool(result.converged),
+        "message": result.message,
+        "iterations": result.iterations,
+        "fitted_customers": result.customers,
+    }
 
 
 STATE_COLUMNS = [
@@ -148,9 +156,10 @@ STATE_COLUMNS = [
 ]  # fmt: skip
 
 
-def fit_state(orders: pd.DataFrame, as_of_date, settings: ClvSettings) -> pd.DataFrame:
-    rows = _fit_rows(orders, as_of_date, "current", settings)
-    rows += _fit_rows(orders, calibration_end(as_of_date, settings), "calibration", settings)
+def fit_state(orders: pd.DataFrame, as_of_date, settings: ClvSettings, log=print) -> pd.DataFrame:
+    rows = _fit_rows(orders, as_of_date, "current", settings, log)
+    end = calibration_end(as_of_date, settings)
+    rows += _fit_rows(orders, end, "calibration", settings, log)
     frame = pd.DataFrame(rows).reindex(columns=STATE_COLUMNS)
     frame["time_unit"] = settings.time_unit
     frame["penalizer"] = settings.penalizer

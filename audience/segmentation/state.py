@@ -14,6 +14,7 @@ import json
 
 import pandas as pd
 
+from audience.progress import timed
 from audience.segmentation.model import SegmentModel
 from audience.segmentation.naming import TRAITS
 from audience.segmentation.settings import SegmentationSettings
@@ -35,7 +36,7 @@ def settings_from_json(text: str) -> SegmentationSettings:
     return SegmentationSettings.from_config(values.get)
 
 
-def load_features(relation, settings: SegmentationSettings) -> pd.DataFrame:
+def load_features(relation, settings: SegmentationSettings, log=print) -> pd.DataFrame:
     """The columns training needs, read from a DuckDB relation over fct_customer_features."""
     available = [column.lower() for column in relation.columns]
     missing = [spec.column for spec in settings.features if spec.column not in available]
@@ -52,11 +53,17 @@ def load_features(relation, settings: SegmentationSettings) -> pd.DataFrame:
     wanted += [spec.column for spec in settings.features if spec.column not in wanted]
     wanted += [c for c in DESCRIPTOR_COLUMNS if c in available and c not in wanted]
     projection = ", ".join(f'"{column}"' for column in wanted)
-    return relation.project(projection).to_arrow_table().to_pandas()
+    with timed(log, "segmentation: features loaded") as step:
+        frame = relation.project(projection).to_arrow_table().to_pandas()
+        step.add(f"{len(frame):,} customers x {len(wanted)} columns")
+    return frame
 
 
 def build_model_state(
-    features: pd.DataFrame, history: pd.DataFrame | None, settings: SegmentationSettings
+    features: pd.DataFrame,
+    history: pd.DataFrame | None,
+    settings: SegmentationSettings,
+    log=print,
 ) -> pd.DataFrame:
     """Rows of segment_model_state for the model this run uses."""
     features = features.sort_values("customer_id", kind="stable").reset_index(drop=True)
@@ -65,8 +72,10 @@ def build_model_state(
     history = history if history is not None and len(history) else None
     latest_sequence = int(history["model_sequence"].max()) if history is not None else 0
     if history is not None and settings.retrain == "never":
+        log("segmentation: retrain = never, keeping the latest stored model")
         return history[history["model_sequence"] == latest_sequence].reset_index(drop=True)
     if history is not None and version in set(history["model_version"]):
+        log(f"segmentation: data and settings unchanged, reusing model {version}")
         rows = history[history["model_version"] == version].copy()
         if int(rows["model_sequence"].iloc[0]) != latest_sequence:
             rows["model_sequence"] = latest_sequence + 1
@@ -75,7 +84,9 @@ def build_model_state(
     if history is not None:
         latest = history[history["model_sequence"] == latest_sequence]
         previous = SegmentModel.from_state_frame(latest)
-    model = train_segment_model(features, settings, previous, latest_sequence + 1)
+    with timed(log, f"segmentation: model {version} trained") as step:
+        model = train_segment_model(features, settings, previous, latest_sequence + 1, log)
+        step.add(f"{settings.algorithm}, k = {model.k} ({model.chosen_by})")
     return model.to_state_frame()
 
 

@@ -18,6 +18,7 @@ from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silho
 from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import NearestNeighbors
 
+from audience.progress import timed
 from audience.segmentation.model import PreparedFeature, SegmentModel
 from audience.segmentation.naming import name_segments
 from audience.segmentation.settings import SegmentationSettings
@@ -52,6 +53,7 @@ def train_segment_model(
     settings: SegmentationSettings,
     previous: SegmentModel | None = None,
     model_sequence: int = 1,
+    log=print,
 ) -> SegmentModel:
     """Fit the configured algorithm on ``frame`` (one row per customer) and return the model."""
     missing = [spec.column for spec in settings.features if spec.column not in frame]
@@ -137,8 +139,13 @@ def train_segment_model(
             )
         else:
             ks, chosen_by = _candidate_ks(settings, distinct, len(sample), notes)
-            fitted = [(k, _fit(fit_points, k, settings)) for k in ks]
-            selection = _selection_table(fitted, fit_points, metric_sample, chosen=None)
+            fitted = []
+            for k in ks:
+                with timed(log, f"  segmentation: {settings.algorithm} k = {k} fitted"):
+                    fitted.append((k, _fit(fit_points, k, settings)))
+            rows = f"{len(metric_sample):,} rows"
+            with timed(log, f"  segmentation: metrics of {len(ks)} values of k on {rows}"):
+                selection = _selection_table(fitted, fit_points, metric_sample, chosen=None)
             chosen_k = (
                 ks[0] if len(ks) == 1 and chosen_by != "rule" else _choose_k(selection, settings)
             )

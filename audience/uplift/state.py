@@ -15,6 +15,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from audience.progress import timed
 from audience.uplift.learners import LEARNERS
 from audience.uplift.training import (
     UpliftInputError,
@@ -71,7 +72,7 @@ def settings_from_json(text: str) -> UpliftSettings:
     )
 
 
-def load_exposures(exposures, snapshots, settings: UpliftSettings) -> pd.DataFrame:
+def load_exposures(exposures, snapshots, settings: UpliftSettings, log=print) -> pd.DataFrame:
     """Completed exposures with the features of their snapshot cutoff (DuckDB relations in).
     An exposure without a snapshot row (the customer signed up after the cutoff, or the exposure
     is older than every cutoff) is kept with has_no_snapshot = true; see usable_exposures."""
@@ -95,7 +96,10 @@ def load_exposures(exposures, snapshots, settings: UpliftSettings) -> pd.DataFra
             f"s.customer_id is null as has_no_snapshot, {features}"
         )
     )
-    return joined.to_arrow_table().to_pandas()
+    with timed(log, "uplift: exposures read") as step:
+        frame = joined.to_arrow_table().to_pandas()
+        step.add(f"{len(frame):,} completed exposures")
+    return frame
 
 
 def usable_exposures(exposures: pd.DataFrame) -> tuple[pd.DataFrame, int]:
@@ -115,7 +119,9 @@ def model_version(exposures: pd.DataFrame, settings: UpliftSettings) -> str:
     return digest.hexdigest()[:16]
 
 
-def build_evaluation_state(exposures: pd.DataFrame, settings: UpliftSettings) -> pd.DataFrame:
+def build_evaluation_state(
+    exposures: pd.DataFrame, settings: UpliftSettings, log=print
+) -> pd.DataFrame:
     version = model_version(exposures, settings)
     rows: list[tuple] = []
 
@@ -135,10 +141,12 @@ def build_evaluation_state(exposures: pd.DataFrame, settings: UpliftSettings) ->
             "cutoff before the exposure, so no point-in-time features exist",
         )
     try:
-        evaluation = evaluate_learners(exposures, settings)
+        evaluation = evaluate_learners(exposures, settings, log)
     except UpliftInputError as error:
+        log(f"uplift: model not trained: {error}")
         add("note", position=1, text=f"uplift model not trained: {error}")
         return pd.DataFrame(rows, columns=STATE_COLUMNS)
+    log(f"uplift: champion {evaluation.champion} (highest holdout Qini)")
     add("setting", name="champion", text=evaluation.champion)
     add("setting", name="training_rows", value=float(evaluation.training_rows))
     add("setting", name="holdout_rows", value=float(evaluation.holdout_rows))
@@ -160,16 +168,20 @@ def build_evaluation_state(exposures: pd.DataFrame, settings: UpliftSettings) ->
 
 
 def build_scores(
-    exposures: pd.DataFrame, customers: pd.DataFrame, state: pd.DataFrame, settings
+    exposures: pd.DataFrame, customers: pd.DataFrame, state: pd.DataFrame, settings, log=print
 ) -> pd.DataFrame:
     champion = state.loc[
         (state["record"] == "setting") & (state["name"] == "champion"), "text_value"
     ]
     if champion.empty:
+        log("uplift: no champion (see the notes in uplift_evaluation_state): nobody scored")
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in SCORE_COLUMNS.items()})
     learner = str(champion.iloc[0])
-    model = fit_champion(usable_exposures(exposures)[0], settings, learner)
-    scores = score(model, customers, settings)
+    usable = usable_exposures(exposures)[0]
+    with timed(log, f"uplift: {learner} refitted on {len(usable):,} exposures"):
+        model = fit_champion(usable, settings, learner)
+    with timed(log, f"uplift: {len(customers):,} customers scored"):
+        scores = score(model, customers, settings)
     scores["learner"] = learner
     scores["model_version"] = str(state["model_version"].iloc[0])
     return scores

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from audience.progress import timed
 from audience.uplift.learners import LEARNERS, UpliftModel, fit_learner
 from audience.uplift.metrics import deciles, qini_curve, summary_metrics, uplift_by_decile
 
@@ -77,7 +78,9 @@ def _matrix(frame: pd.DataFrame, features) -> np.ndarray:
     return frame[list(features)].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
 
 
-def evaluate_learners(exposures: pd.DataFrame, settings: UpliftSettings) -> UpliftEvaluation:
+def evaluate_learners(
+    exposures: pd.DataFrame, settings: UpliftSettings, log=print
+) -> UpliftEvaluation:
     _check(exposures, settings)
     exposures = exposures.sort_values("exposure_id", kind="stable").reset_index(drop=True)
     rng = np.random.default_rng(settings.seed)
@@ -94,12 +97,15 @@ def evaluate_learners(exposures: pd.DataFrame, settings: UpliftSettings) -> Upli
     y = exposures["responded"].astype(int).to_numpy()
     evaluations = []
     for learner in settings.learners:
-        model = fit_learner(learner, x[~holdout], t[~holdout], y[~holdout], settings.seed)
-        uplift, _ = model.predict(x[holdout])
+        with timed(log, f"uplift: {learner} on {int((~holdout).sum()):,} exposures") as step:
+            model = fit_learner(learner, x[~holdout], t[~holdout], y[~holdout], settings.seed)
+            uplift, _ = model.predict(x[holdout])
+            metrics = summary_metrics(uplift, t[holdout], y[holdout])
+            step.add(f"holdout Qini {metrics['qini_coefficient']:.4f}")
         evaluations.append(
             LearnerEvaluation(
                 learner=learner,
-                metrics=summary_metrics(uplift, t[holdout], y[holdout]),
+                metrics=metrics,
                 deciles=uplift_by_decile(uplift, t[holdout], y[holdout]),
                 curve=qini_curve(uplift, t[holdout], y[holdout]),
                 holdout_predictions=pd.DataFrame(
