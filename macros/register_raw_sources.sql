@@ -123,7 +123,7 @@
         {%- do errors.append(
             "select " ~ audience_string_literal(source.source_name) ~ " as source_name, "
             ~ audience_string_literal(source.name) ~ " as table_name, "
-            ~ audience_string_literal(reader['path']) ~ " as file_path, cast(line as bigint) as line_number,"
+            ~ audience_string_literal(audience_data_relative_path(reader['path'])) ~ " as file_path, cast(line as bigint) as line_number,"
             ~ " any_value(csv_line) as line_text,"
             ~ " string_agg(distinct cast(error_type as varchar), ', ' order by cast(error_type as varchar)) as error_type,"
             ~ " min(error_message) as error_message"
@@ -134,6 +134,14 @@
     {%- endif -%}
     {%- do run_query('create or replace temp table ' ~ prefix ~ '_malformed as ' ~ errors | join(' union all ')) -%}
     {{ return({'sql': loaded | join(' union all by name '), 'malformed': 'temp.' ~ prefix ~ '_malformed'}) }}
+{%- endmacro %}
+
+
+{#- A raw file's path relative to the data folder, as stored in the warehouse's tables, so that a
+    build's tables do not depend on where the data folder was (and say nothing about the machine). -#}
+{% macro audience_data_relative_path(path) -%}
+    {%- set folder = audience_data_dir().rstrip('/') ~ '/' -%}
+    {{ return(path[folder | length:] if path.startswith(folder) else path) }}
 {%- endmacro %}
 
 

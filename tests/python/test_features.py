@@ -64,12 +64,43 @@ def test_behavior_matches_an_independent_pandas_computation(built, demo_data):
     assert_behavior_matches(dbt_behavior, pandas_behavior)
 
 
+def _reordered_copy(demo_data, target):
+    """The same raw data with every Parquet file's rows in another order (by a hash of their
+    position; DuckDB copies the column types as they are), and the order lines split into three
+    parts of a folder. The CSV files are copied as they are: a malformed line's number is part
+    of what the build records."""
+    target.mkdir()
+    con = duckdb.connect(config={"threads": 1})
+    for path in sorted(demo_data.iterdir()):
+        if path.suffix != ".parquet":
+            shutil.copy(path, target / path.name)
+            continue
+        numbered = (
+            f"(select *, hash(row_number() over () + 3) as shuffle_key from read_parquet('{path}'))"
+        )
+        parts = {target / path.name: "true"}
+        if path.stem == "order_lines":
+            (target / path.stem).mkdir()
+            parts = {
+                target / path.stem / f"part_{i}.parquet": f"shuffle_key % 3 = {i}" for i in range(3)
+            }
+        for part, condition in parts.items():
+            con.execute(
+                f"copy (select * exclude (shuffle_key) from {numbered} where {condition}"
+                f" order by shuffle_key) to '{part}' (format parquet)"
+            )
+    con.close()
+    return target
+
+
 def test_two_builds_give_identical_tables(built, demo_data, tmp_path):
     """Every table of every schema, listed from the catalog (CLV, uplift and the model states
-    included), is identical in a second build into a differently named warehouse file, with two
-    dbt threads instead of one."""
+    included), is identical in a second build from the same data with its rows in another order
+    and the order lines in parts, into a differently named warehouse file, with two dbt threads
+    instead of one. Only the list of files read differs (it names them)."""
+    reordered = _reordered_copy(demo_data, tmp_path / "reordered")
     second = run_dbt(
-        ["build"], demo_data, tmp_path / "second", env={"AUDIENCE_THREADS": "2"},
+        ["build"], reordered, tmp_path / "second", env={"AUDIENCE_THREADS": "2"},
         warehouse_name="another_name.duckdb",
     )  # fmt: skip
     assert second.returncode == 0, second.output[-5000:]
@@ -86,7 +117,9 @@ def test_two_builds_give_identical_tables(built, demo_data, tmp_path):
         "uplift",
         "propensity",
     } <= schemas
-    assert differing_tables(built.warehouse, second.warehouse) == {}
+    assert (
+        differing_tables(built.warehouse, second.warehouse, skip=("raw.audience_raw_files",)) == {}
+    )
 
 
 def _truncate(demo_data, target, cutoff: str):
