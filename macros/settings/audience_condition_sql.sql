@@ -48,10 +48,7 @@
     {%- set tokens = [] -%}
     {%- for match in pattern.finditer(text) -%}
         {%- if match.start() != state.position -%}
-            {{ exceptions.raise_compiler_error(
-                where ~ ": cannot read '" ~ text[state.position:state.position + 20] ~ "' in '" ~ text
-                ~ "' (allowed: column names, numbers, 'text', comparisons, and/or/not, in, between,"
-                ~ " like, is [not] null, parentheses)") }}
+            {%- do audience_condition_unreadable(text, state.position, where) -%}
         {%- endif -%}
         {%- set state.position = match.end() -%}
         {%- set type = match.lastgroup -%}
@@ -62,12 +59,18 @@
             'start': match.start(type)}) -%}
     {%- endfor -%}
     {%- if text[state.position:] | trim != '' -%}
-        {{ exceptions.raise_compiler_error(
-            where ~ ": cannot read '" ~ text[state.position:state.position + 20] ~ "' in '" ~ text
-            ~ "' (allowed: column names, numbers, 'text', comparisons, and/or/not, in, between,"
-            ~ " like, is [not] null, parentheses)") }}
+        {%- do audience_condition_unreadable(text, state.position, where) -%}
     {%- endif -%}
     {{ return(tokens) }}
+{%- endmacro %}
+
+
+{#- Stops on text no token matches: names the first 20 characters from `position` (blanks skipped). -#}
+{% macro audience_condition_unreadable(text, position, where) -%}
+    {{ exceptions.raise_compiler_error(
+        where ~ ": cannot read '" ~ (text[position:] | trim)[:20] ~ "' in '" ~ text
+        ~ "' (allowed: column names, numbers, 'text', comparisons, and/or/not, in, between,"
+        ~ " like, is [not] null, parentheses)") }}
 {%- endmacro %}
 
 

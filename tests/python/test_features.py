@@ -296,7 +296,11 @@ def test_snapshots_equal_the_reference_at_several_cutoffs(built, demo_data):
         assert_rfm_matches(rows[["customer_id", *SNAPSHOT_FEATURES]], rfm)
         columns = [
             "customer_id",
-            *[c for c in behavior.columns if c in rows.columns and c != "as_of_date"],
+            *[
+                c
+                for c in behavior.columns
+                if c in rows.columns and c not in ("customer_id", "as_of_date")
+            ],
         ]
         assert len(columns) > 30
         assert_behavior_matches(rows[columns], behavior[columns])

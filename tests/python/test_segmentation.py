@@ -99,8 +99,8 @@ def test_profiles_describe_every_segment(built):
 
 
 def _drop_customers(demo_data, target, share: float):
-    """A copy of the raw data without a seeded `share` of the customers (their orders and events
-    then fail the unknown-customer check and are rejected)."""
+    """A copy of the raw data as it was before a seeded `share` of the customers existed: without
+    them, their orders, events and campaign exposures."""
     shutil.copytree(demo_data, target)
     con = duckdb.connect()
     customers = (
@@ -110,7 +110,14 @@ def _drop_customers(demo_data, target, share: float):
     )
     keep = np.random.default_rng(3).random(len(customers)) >= share
     con.register("kept", customers[keep])
+    con.register("dropped", customers.loc[~keep, ["customer_id"]])
     con.execute(f"copy kept to '{target}/customers.csv' (header)")
+    for table in ("order_lines", "events", "campaign_exposures"):
+        con.execute(
+            f"copy (select * from read_parquet('{demo_data}/{table}.parquet')"
+            " where customer_id is null or customer_id not in (select customer_id from dropped))"
+            f" to '{target}/{table}.parquet' (format parquet)"
+        )
     return int((~keep).sum())
 
 

@@ -130,7 +130,7 @@ HOSTILE = [
     (_prediction(population="((recency_days < 10)"), "expected ')' at the end"),
     (_prediction(population="country = 'US' or '1'='1' /* */"), "cannot read '/* */'"),
     (_prediction(score_filter="frequency > 1; select 1"), "cannot read ';"),
-    (_prediction(test_condition="cutoff_date >= '2025-01-01'\\"), "cannot read '\\\\'"),
+    (_prediction(test_condition="cutoff_date >= '2025-01-01'\\"), "cannot read '\\'"),
     (_prediction(name="churn'; drop"), "name: expected a lowercase name"),
     (
         _prediction(feature_model="fct_customer_snapshots; drop table x"),
