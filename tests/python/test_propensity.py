@@ -3,12 +3,10 @@ the large demo data set, and a prediction declared on a user's own feature table
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import pandas as pd
 import pytest
-from dbt_runner import PROJECT_DIR, build_ok
+from dbt_runner import build_ok, copy_project
 from sklearn.metrics import roc_auc_score
 
 from audience.propensity.data import ID, load_scoring_rows, resolve_features
@@ -192,20 +190,15 @@ def user_build(demo_data, tmp_path_factory):
     """The project copied with two models a user would add (plain SQL over their own files) and
     three predictions declared in vars: no Python."""
     root = tmp_path_factory.mktemp("user_prediction")
-    project = root / "project"
-    project.mkdir()
-    for item in ("dbt_project.yml", "models", "macros", "python_models", "seeds", "profiles"):
-        source = PROJECT_DIR / item
-        copy = shutil.copy if source.is_file() else shutil.copytree
-        copy(source, project / item)
-    shutil.copytree(PROJECT_DIR / "tests" / "generic", project / "tests" / "generic")
     _user_tables(root, np.random.default_rng(5))
-    user_models = project / "models" / "user"
-    user_models.mkdir()
-    for name in ("account_training", "account_scoring"):
-        (user_models / f"{name}.sql").write_text(
-            f"select * exclude (true_probability) from read_parquet('{root / name}.parquet')\n"
-        )
+    reader = "select * exclude (true_probability) from read_parquet('{}')\n"
+    project = copy_project(
+        root / "project",
+        {
+            name: reader.format(root / f"{name}.parquet")
+            for name in ("account_training", "account_scoring")
+        },
+    )
     user_vars = {
         "audience__predictions": [
             {
