@@ -11,7 +11,7 @@ DEMO_DIR := $(CURDIR)/data/demo
 DBT := $(BIN)/dbt
 DBT_FLAGS := --project-dir $(CURDIR) --profiles-dir $(CURDIR)/profiles
 
-.PHONY: install run demo-data build summary test lint unit bench bench-segments bench-clv bench-propensity lock clean
+.PHONY: install run demo-data build summary test lint unit mutations bench bench-segments bench-clv bench-propensity lock clean
 
 install: $(VENV)/.installed
 
@@ -49,6 +49,11 @@ unit: install
 	$(BIN)/python -m pytest
 
 test: lint unit
+
+# Deliberate bugs (tests/mutations/mutations.py) applied one at a time to a copy of the project:
+# each must make the tests meant to catch it fail. Slow (a build per mutation); not part of test.
+mutations: install
+	$(BIN)/python tests/mutations/run.py
 
 # Feature-layer benchmark at 1M customers: wall time and peak memory, dbt vs a pandas baseline.
 bench: install

@@ -16,25 +16,82 @@ SOURCES = (
 )
 
 
+# What each source feeds, for the note printed when it has no file.
+NEEDED_FOR = {
+    "customers": "everything about customers (derived from the order lines when absent)",
+    "order_lines": "RFM, CLV, purchase and churn labels",
+    "events": "the behavioural features",
+    "campaign_exposures": "uplift",
+    "leads": "lead scoring",
+    "lead_activities": "the lead activity features",
+}
+
+
+def _source_lines(con) -> list[str]:
+    """Raw / staged / rejected rows per source with the rejected share, and a note for every
+    source that had no file (built empty) or was derived."""
+    status = dict(
+        ((source, table), state)
+        for source, table, state in con.execute(
+            "select source_name, table_name, status from raw.audience_raw_files"
+        ).fetchall()
+    )
+    lines = [f"{'source table':<28}{'raw':>12}{'staged':>12}{'rejected':>10}{'share':>8}"]
+    notes = []
+    query = "select table_name from information_schema.tables where table_schema = 'staging'"
+    built = {name for (name,) in con.execute(query).fetchall()}
+    for source, table, staged_model in SOURCES:
+        name = f"{source}.{table}"
+        state = status.get((source, table), "file")
+        if state in ("absent", "empty"):
+            kind = "no file" if state == "absent" else "an empty file"
+            notes.append(f"note: {name} had {kind}: {NEEDED_FOR[table]} built empty")
+        elif state == "derived":
+            notes.append(
+                f"note: {name} had no file: one customer per customer_id of the order lines,"
+                " signed up at the first order"
+            )
+        if staged_model not in built:
+            continue
+        staged = con.execute(f"select count(*) from staging.{staged_model}").fetchone()[0]
+        rejected = con.execute(
+            "select count(*) from staging.rejected_rows where source_name = ? and table_name = ?",
+            [source, table],
+        ).fetchone()[0]
+        raw = staged + rejected  # every raw row is staged or rejected (a tested invariant)
+        share = f"{rejected / raw:.1%}" if raw else "-"
+        lines.append(f"{name:<28}{raw:>12,}{staged:>12,}{rejected:>10,}{share:>8}")
+    nulled = con.execute("select count(*) from staging.rejected_values").fetchone()[0]
+    if nulled:
+        notes.append(f"note: {nulled:,} optional values set to NULL (staging.rejected_values)")
+    return lines + notes
+
+
+def _build_warning(con) -> list[str]:
+    """A warning when the last build of this warehouse did not succeed."""
+    row = con.execute(
+        "select invocation_id, status, started_at from audience_meta.builds"
+        " order by started_at desc limit 1"
+    ).fetchone()
+    if row is None or row[1] == "succeeded":
+        return []
+    return [
+        f"WARNING: the last build ({row[0]}, started {row[2]} UTC) {row[1]}: tables may come from"
+        " two builds; the serving database holds the last build that passed"
+    ]
+
+
 def summarize(warehouse: Path) -> str:
     if not warehouse.exists():
         raise FileNotFoundError(f"no warehouse at {warehouse}: run `make run` first")
     con = duckdb.connect(str(warehouse), read_only=True)
+    lines = [f"warehouse: {warehouse}"]
     try:
-        lines = [f"warehouse: {warehouse}"]
+        lines += _build_warning(con)
         as_of = con.execute("select as_of_date from intermediate.int_as_of_date").fetchone()[0]
         lines.append(f"as-of date: {as_of}")
         lines.append("")
-        lines.append(f"{'source table':<28}{'raw':>12}{'staged':>12}{'rejected':>10}")
-        for source, table, staged_model in SOURCES:
-            raw = con.execute(f"select count(*) from raw.{table}").fetchone()[0]
-            staged = con.execute(f"select count(*) from staging.{staged_model}").fetchone()[0]
-            rejected = con.execute(
-                "select count(*) from staging.rejected_rows"
-                " where source_name = ? and table_name = ?",
-                [source, table],
-            ).fetchone()[0]
-            lines.append(f"{source + '.' + table:<28}{raw:>12,}{staged:>12,}{rejected:>10,}")
+        lines += _source_lines(con)
         lines.append("")
         lines.append(f"{'RFM segment':<24}{'customers':>10}{'avg recency':>13}{'avg orders':>12}")
         rows = con.execute(
@@ -90,5 +147,8 @@ def summarize(warehouse: Path) -> str:
                 f"{name:<28}{status:<12}{champion_text:<24}{auc_text:>7}{ece_text:>7}{scored:>10,}"
             )
         return "\n".join(lines)
+    except duckdb.CatalogException as error:  # a build of a selection: report what exists
+        missing = str(error).splitlines()[0]
+        return "\n".join([*lines, f"(the rest was not built: {missing})"])
     finally:
         con.close()

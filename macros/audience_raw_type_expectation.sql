@@ -4,7 +4,7 @@
         'id': 'an id (VARCHAR or an integer type)',
         'timestamp': 'a timestamp (TIMESTAMP, DATE, or VARCHAR holding ISO 8601 text)',
         'number': 'a number (an integer, DECIMAL, DOUBLE, or VARCHAR holding numbers)',
-        'integer': 'an integer (an integer type, or VARCHAR holding whole numbers)',
+        'integer': 'whole numbers (an integer type, a DECIMAL or DOUBLE holding whole numbers, or VARCHAR)',
         'text': 'text (VARCHAR)'} -%}
     {{ return(expectations.get(kind, kind)) }}
 {%- endmacro %}

@@ -8,7 +8,7 @@
     {%- if kind == 'id' -%}{{ return(is_text or is_integer) }}
     {%- elif kind == 'timestamp' -%}{{ return(is_text or is_time) }}
     {%- elif kind == 'number' -%}{{ return(is_text or is_number) }}
-    {%- elif kind == 'integer' -%}{{ return(is_text or is_integer) }}
+    {%- elif kind == 'integer' -%}{{ return(is_text or is_number) }}
     {%- else -%}{{ return(is_text or is_number or actual_type == 'BOOLEAN') }}
     {%- endif -%}
 {%- endmacro %}

@@ -40,9 +40,11 @@
     {%- do seen.append(declaration['name']) -%}
     {%- set feature_relation = ref(declaration['feature_model']) -%}
     {%- set score_relation = ref(declaration.get('score_model') or declaration['feature_model']) -%}
+    {#- Without the database, which is named after the warehouse file: the same declaration reads
+        the same on every warehouse (the models run on the target's own database). -#}
     {%- do declaration.update({
-        'feature_relation': feature_relation | string,
-        'score_relation': score_relation | string,
+        'feature_relation': feature_relation.include(database=false) | string,
+        'score_relation': score_relation.include(database=false) | string,
     }) -%}
     {%- do audience_render_declaration_conditions(declaration, feature_relation, score_relation) -%}
 {%- endfor -%}
@@ -74,7 +76,7 @@
     {%- else -%}
         {%- set label = declaration['label'] -%}
         {%- do declaration.update({'label_text': label}) -%}
-        {%- if modules.re.match('^[a-z_][a-z0-9_]*$', label) and label not in audience_condition_keywords() -%}
+        {%- if modules.re.match('^[a-z_][a-z0-9_]*\\Z', label) and label not in audience_condition_keywords() -%}
             {%- if training is not none and label not in training -%}
                 {{ exceptions.raise_compiler_error(
                     where ~ ": label column '" ~ label ~ "' not found in " ~ feature_relation

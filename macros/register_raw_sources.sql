@@ -105,14 +105,17 @@
     the parts by column name, and that table. An empty file (0 bytes) is an empty part. -#}
 {% macro audience_load_csv_parts(file, source) -%}
     {%- set prefix = 'audience_csv_' ~ source.source_name ~ '_' ~ source.name -%}
-    {%- set parts = run_query('select filename, size from read_blob(' ~ audience_string_literal(file['path']) ~ ') order by filename').rows -%}
+    {%- set readers = [] -%}
+    {%- for path, size in run_query('select filename, size from read_blob(' ~ audience_string_literal(file['path']) ~ ') order by filename').rows if size > 0 -%}
+        {%- set reader = audience_raw_file_reader({'path': path, 'format': 'csv', 'size': size}, source.name) -%}
+        {%- if reader['columns'] -%}{%- do readers.append(reader) -%}{%- endif -%}
+    {%- endfor -%}
     {%- set loaded, errors = [], [] -%}
-    {%- for path, size in parts if size > 0 -%}
+    {%- for reader in readers -%}
         {%- set part = prefix ~ '_' ~ loop.index -%}
         {%- do run_query('drop table if exists temp.' ~ part) -%}
         {%- do run_query('drop table if exists temp.' ~ part ~ '_rejects') -%}
         {%- do run_query('drop table if exists temp.' ~ part ~ '_scan') -%}
-        {%- set reader = audience_raw_file_reader({'path': path, 'format': 'csv', 'size': size}, source.name) -%}
         {%- do run_query(
             'create temp table ' ~ part ~ ' as select * from ' ~ reader['sql'][:-1]
             ~ ", store_rejects = true, rejects_table = '" ~ part ~ "_rejects', rejects_scan = '" ~ part ~ "_scan')") -%}
@@ -120,7 +123,7 @@
         {%- do errors.append(
             "select " ~ audience_string_literal(source.source_name) ~ " as source_name, "
             ~ audience_string_literal(source.name) ~ " as table_name, "
-            ~ audience_string_literal(path) ~ " as file_path, cast(line as bigint) as line_number,"
+            ~ audience_string_literal(reader['path']) ~ " as file_path, cast(line as bigint) as line_number,"
             ~ " any_value(csv_line) as line_text,"
             ~ " string_agg(distinct cast(error_type as varchar), ', ' order by cast(error_type as varchar)) as error_type,"
             ~ " min(error_message) as error_message"

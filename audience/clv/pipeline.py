@@ -18,7 +18,7 @@ var.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -60,8 +60,11 @@ def read_inputs(purchases, as_of) -> tuple[pd.DataFrame, object]:
     """The purchases frame and the as-of date, from DuckDB relations over int_clv_purchases and
     int_as_of_date (what every CLV Python model starts from)."""
     orders = purchases.to_arrow_table().to_pandas()
+    # A fixed row order: same-day amounts are summed in it, and floating-point sums in another
+    # order differ in the last bits, which moves the optimizer (two builds must be identical).
+    orders = orders.sort_values(["customer_id", "ordered_at", "amount"], kind="stable")
     as_of_date = as_of.to_arrow_table().to_pandas()["as_of_date"].iloc[0]
-    return orders, as_of_date
+    return orders.reset_index(drop=True), as_of_date
 
 
 def calibration_end(as_of_date, settings: ClvSettings) -> pd.Timestamp:
@@ -102,12 +105,20 @@ def _fit_rows(orders, as_of, period, settings) -> list[dict]:
                     min_repeat_customers=settings.min_repeat_customers,
                 )  # fmt: skip
             else:
+                # Spend is modelled for repeat buyers who paid something: those whose repeat
+                # purchases were all free (amount 0) are left out of the fit (and get the
+                # model's expected value for a mean spend of 0 when scored).
+                paying = summary[(summary["frequency"] == 0) | (summary["monetary_value"] > 0)]
+                free = int(len(summary) - len(paying))
                 result = fit_gamma_gamma(
-                    summary["frequency"], summary["monetary_value"],
+                    paying["frequency"], paying["monetary_value"],
                     penalizer=settings.penalizer,
                     min_repeat_customers=settings.min_repeat_customers,
                 )  # fmt: skip
-                repeat = summary[summary["frequency"] > 0]
+                if free:
+                    note = f"; {free:,} repeat buyer(s) with only free repeat purchases left out"
+                    result = replace(result, message=result.message + note)
+                repeat = paying[paying["frequency"] > 0]
                 row["frequency_monetary_correlation"] = (
                     float(np.corrcoef(repeat["frequency"], repeat["monetary_value"])[0, 1])
                     if len(repeat) > 2

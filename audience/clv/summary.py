@@ -7,12 +7,20 @@ relationship, so
 
 - frequency      = distinct purchase days - 1 (the REPEAT purchase days),
 - recency        = last purchase day - first purchase day (0 without a repeat purchase),
-- T              = as-of date - first purchase day,
+- T              = last observed day - first purchase day, the last observed day being the day
+                   before the as-of date (the calibration period's end, inclusive, as in the
+                   literature),
 - monetary_value = mean amount of the repeat purchase days (the first day excluded; 0 when
                    frequency is 0),
 
 in days, or in weeks (days / 7). Only purchases strictly before the as-of date count, so a summary
-as of date D never reads what happened on or after D (T >= 1 day).
+as of date D never reads what happened on or after D; a customer whose first purchase is on the
+last observed day has T = 0. Example: purchases on 1997-01-01, 01-03 and 01-10 summarized as of
+1997-01-31 (last observed day 01-30) give frequency 2, recency 9 and T 29 days.
+
+Free purchases (amount 0) are purchases: they count in frequency and recency, and their zero
+amounts in monetary_value (the Gamma-Gamma fit leaves out the repeat buyers whose repeat
+purchases were all free, since it models positive spend; see audience.clv.pipeline).
 """
 
 from __future__ import annotations
@@ -83,7 +91,7 @@ def repeat_purchase_summary(
     amount = amount.to_numpy()[keep]
     first_day = days.min()
     key = codes.astype(np.int64) * (days.max() - first_day + 1) + (days - first_day)
-    order = np.argsort(key)
+    order = np.argsort(key, kind="stable")  # same-day amounts summed in the input's order
     key, codes, days, amount = key[order], codes[order], days[order], amount[order]
     # one row per (customer, day): several purchases on a day are one purchase
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
@@ -102,7 +110,7 @@ def repeat_purchase_summary(
             "customer_id": pd.Series(customers.take(codes[starts])),
             "frequency": frequency,
             "recency": (days[ends] - days[starts]) / scale,
-            "T": (as_of_day - days[starts]) / scale,
+            "T": (as_of_day - 1 - days[starts]) / scale,
             "monetary_value": np.where(frequency > 0, repeat_total / np.maximum(frequency, 1), 0.0),
             "first_purchase_date": days[starts].astype("datetime64[D]").astype(object),
         }

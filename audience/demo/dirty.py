@@ -36,7 +36,7 @@ def _keep(row: dict) -> None:  # an exact duplicate
 
 
 # Per raw table: the kinds of damage planted, named by the rejection reason staging should give
-# (a suffix after the reason, like "_zero", names a second way to earn the same reason).
+# (a suffix after "__" would name a second way to earn the same reason; see reason_of).
 DAMAGES: dict[str, dict[str, Damage]] = {
     "customers": {
         "missing_customer_id": _set("customer_id", ""),
@@ -88,12 +88,32 @@ DAMAGES: dict[str, dict[str, Damage]] = {
 }
 
 
-def with_dirty_rows(rng: np.random.Generator, table_name: str, table: pa.Table) -> pa.Table:
-    """The table followed by damaged copies of randomly chosen rows, per kind of damage."""
+def reason_of(kind: str) -> str:
+    """The rejection reason of a kind of damage."""
+    return kind.split("__")[0]
+
+
+# The id column of each raw table, by which the planted rows are recorded.
+ID_COLUMNS = {
+    "customers": "customer_id",
+    "order_lines": "order_line_id",
+    "events": "event_id",
+    "campaign_exposures": "exposure_id",
+    "leads": "lead_id",
+    "lead_activities": "activity_id",
+}
+
+
+def with_dirty_rows(
+    rng: np.random.Generator, table_name: str, table: pa.Table, planted: list | None = None
+) -> pa.Table:
+    """The table followed by damaged copies of randomly chosen rows, per kind of damage. Each
+    damaged row is appended to ``planted`` as (table, id as staging reads it or None, the
+    rejection reason staging must give)."""
     if table.num_rows == 0:
         return table
     damaged = []
-    for damage in DAMAGES[table_name].values():
+    for kind, damage in DAMAGES[table_name].items():
         count = int(round(DIRTY_SHARE * table.num_rows))
         if table.num_rows >= MIN_ROWS_FOR_EVERY_KIND:
             count = max(1, count)
@@ -103,6 +123,10 @@ def with_dirty_rows(rng: np.random.Generator, table_name: str, table: pa.Table) 
         for row in table.take(picks).to_pylist():
             damage(row)
             damaged.append(row)
+            if planted is not None:
+                record_id = row[ID_COLUMNS[table_name]]
+                record_id = str(record_id).strip() if record_id is not None else None
+                planted.append((table_name, record_id or None, kind))
     extra = pa.Table.from_pylist(damaged, schema=_plain_schema(table.schema))
     return pa.concat_tables([table, extra.cast(table.schema)])
 

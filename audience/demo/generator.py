@@ -97,17 +97,22 @@ def generate(
         for name in ("customer_archetypes", "label_probabilities", "treatment_effects")
     }
     dirty_rng = np.random.default_rng([seed, 3])
+    planted: list[tuple] = []  # every dirty row: (table, id, reason)
 
     n_blocks = -(-customers // BLOCK_SIZE)
     for block in range(n_blocks):
         first = block * BLOCK_SIZE + 1
         n = min(BLOCK_SIZE, customers - block * BLOCK_SIZE)
         b = simulate_block(seed, block, first, n)
-        sinks["customers"].write(dirty.with_dirty_rows(dirty_rng, "customers", b.customers))
-        sinks["order_lines"].write(dirty.with_dirty_rows(dirty_rng, "order_lines", b.order_lines))
-        sinks["events"].write(dirty.with_dirty_rows(dirty_rng, "events", b.events))
+        sinks["customers"].write(
+            dirty.with_dirty_rows(dirty_rng, "customers", b.customers, planted)
+        )
+        sinks["order_lines"].write(
+            dirty.with_dirty_rows(dirty_rng, "order_lines", b.order_lines, planted)
+        )
+        sinks["events"].write(dirty.with_dirty_rows(dirty_rng, "events", b.events, planted))
         sinks["campaign_exposures"].write(
-            dirty.with_dirty_rows(dirty_rng, "campaign_exposures", b.exposures)
+            dirty.with_dirty_rows(dirty_rng, "campaign_exposures", b.exposures, planted)
         )
         _write_customer_truth(truth_sinks, b)
         log(
@@ -121,15 +126,28 @@ def generate(
         first = block * BLOCK_SIZE + 1
         n = min(BLOCK_SIZE, n_leads - block * BLOCK_SIZE)
         lb = simulate_leads(seed, block, first, n)
-        sinks["leads"].write(dirty.with_dirty_rows(dirty_rng, "leads", lb.leads))
+        sinks["leads"].write(dirty.with_dirty_rows(dirty_rng, "leads", lb.leads, planted))
         sinks["lead_activities"].write(
-            dirty.with_dirty_rows(dirty_rng, "lead_activities", lb.activities)
+            dirty.with_dirty_rows(dirty_rng, "lead_activities", lb.activities, planted)
         )
         _write_label_truth(truth_sinks, "lead", truth.lead_label_truth(lb.latent))
     log(f"  leads {n_leads:,}  lead activities {sinks['lead_activities'].rows:,}")
 
     for sink in (*sinks.values(), *truth_sinks.values()):
         sink.close()
+    table, record_id, kind = (
+        (list(c) for c in zip(*planted, strict=True)) if planted else ([], [], [])
+    )
+    pq.write_table(
+        pa.table(
+            {
+                "table_name": pa.array(table, pa.string()),
+                "record_id": pa.array(record_id, pa.string()),
+                "rejection_reason": pa.array([dirty.reason_of(k) for k in kind], pa.string()),
+            }
+        ),
+        truth_dir / "planted_defects.parquet",
+    )
     counts = {name: sink.rows for name, sink in sinks.items()}
     manifest = {
         "seed": seed,

@@ -7,9 +7,10 @@ folder of parts):
 
 * the staging rules of models/staging/shop/base_shop__{customers,order_lines,events}.sql: rows
   with a missing id, a missing, unparseable, future (after ``ceiling``) or before-floor
-  (before 2000-01-01) timestamp, a nonpositive amount, an unknown status or event type, or an
-  unknown customer are rejected, and of the valid rows sharing an id only the first (in the
-  models' ORDER BY) is kept;
+  (before 1971-01-01) timestamp, a negative or implausible (above 1,000,000) amount or one with
+  more than two decimals, an unknown status or event type, or an unknown customer are rejected,
+  of the valid rows sharing an id only the first (in the models' ORDER BY) is kept, and every
+  line of an order whose lines carry different customers is rejected;
 * fct_customer_rfm: recency, frequency, monetary value, tenure, average order value and the
   1-5 scores from breakpoint quintiles (percentile_cont, i.e. linear interpolation, which is
   pandas' default quantile);
@@ -23,8 +24,9 @@ definitions, and the settings below are copies of the var defaults in dbt_projec
 
 Amounts are handled in integer cents, as the SQL's decimal(18, 2) does. Known limits, none of
 which occur in the demo data: text timestamps are parsed as ISO 8601 by pandas (DuckDB accepts a
-few other spellings and rejects surrounding spaces), and time-zone-aware timestamps are read as
-UTC.
+few other spellings and rejects surrounding spaces), time-zone-aware timestamps are read as
+UTC, and text amounts are parsed as floats (the SQL parses them exactly, so a text amount with
+more than 15 significant digits may be judged differently).
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 # Copies of the var defaults in dbt_project.yml.
-MIN_VALID_DATE = pd.Timestamp("2000-01-01")
+MIN_VALID_DATE = pd.Timestamp("1971-01-01")
+MAX_LINE_AMOUNT_CENTS = 1_000_000 * 100
 EVENT_TYPES = [
     "page_view",
     "product_view",
@@ -210,12 +213,19 @@ def _timestamp(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values, format="ISO8601", errors="coerce")
 
 
-def _cents(values: pd.Series) -> pd.Series:
-    """try_cast(v as decimal(18, 2)) in integer cents (rounded half away from zero), else NA."""
+def _cents(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """An amount in integer cents (NA when it does not parse or is not finite), and whether it
+    has more than two decimals (a float counts as two when within a millionth of a cent)."""
     number = pd.to_numeric(values, errors="coerce").astype("float64")
-    cents = np.trunc(number * 100 + np.copysign(0.5, number))
-    fits = np.isfinite(cents) & (np.abs(cents) < 1e18)
-    return pd.Series(cents, index=values.index).where(fits).astype("Int64")
+    scaled = number * 100
+    cents = np.round(scaled)
+    # The SQL parses into DECIMAL(38, 18): a number below 10^20 parses. One of 10^16 or more is
+    # implausible whatever its decimals: it is capped here to keep integer cents.
+    parses = np.isfinite(number) & (np.abs(number) < 1e20)
+    huge = parses & (np.abs(cents) >= 1e18)
+    extra = pd.Series((np.abs(scaled - cents) > 1e-6) & parses & ~huge, index=values.index)
+    cents = np.where(huge, np.sign(cents) * 1e18, cents)
+    return pd.Series(cents, index=values.index).where(parses).astype("Int64"), extra
 
 
 def _positions(ids: pd.Series, index: pd.Index) -> np.ndarray:
@@ -303,7 +313,8 @@ def stage_order_lines(raw_dir: Path, customers: pd.Index, ceiling: pd.Timestamp)
             "order_id": _id(raw["order_id"]),
             "customer_id": _text(raw["customer_id"]),
             "ordered_at": _timestamp(raw["ordered_at"]),
-            "cents": _cents(raw["line_amount"]),
+            "cents": _cents(raw["line_amount"])[0],
+            "extra_decimals": _cents(raw["line_amount"])[1],
             "product_category": _text(raw["product_category"], lower=True),
             "quantity": pd.to_numeric(raw["quantity"], errors="coerce").fillna(1),
             "status": _with_default(_text(raw["status"], lower=True), "completed"),
@@ -317,7 +328,9 @@ def stage_order_lines(raw_dir: Path, customers: pd.Index, ceiling: pd.Timestamp)
         *_timestamp_checks(raw["ordered_at"], frame["ordered_at"], "ordered_at", ceiling),
         ("missing_line_amount", raw["line_amount"].isna()),
         ("unparseable_line_amount", frame["cents"].isna()),
-        ("nonpositive_line_amount", frame["cents"] <= 0),
+        ("negative_line_amount", frame["cents"] < 0),
+        ("implausible_line_amount", frame["cents"] > MAX_LINE_AMOUNT_CENTS),
+        ("line_amount_precision", frame["extra_decimals"]),
         ("unknown_status", ~frame["status"].isin(ORDER_STATUSES)),
         ("unknown_customer", pd.Series(frame["customer"] < 0)),
     ]
@@ -333,7 +346,25 @@ def stage_order_lines(raw_dir: Path, customers: pd.Index, ceiling: pd.Timestamp)
     ]
     text = {"order_id", "customer_id", "product_category", "status"}
     _reject_duplicates(frame, "order_line_id", order_by, text, "duplicate_order_line_id")
+    _reject_conflicting_orders(frame)
     return frame
+
+
+def _reject_conflicting_orders(lines: pd.DataFrame) -> None:
+    """Every line of an order whose valid lines carry different customers, or add up to 10^16
+    or more, is rejected (order_customer_conflict, order_amount_overflow)."""
+    valid = lines.loc[lines["rejection_reason"].isna(), ["order_id", "customer", "cents"]]
+    per_order = valid.groupby("order_id").agg(
+        customers=("customer", "nunique"), cents=("cents", "sum")
+    )
+    for reason, bad in (
+        ("order_customer_conflict", per_order.index[per_order["customers"] > 1]),
+        ("order_amount_overflow", per_order.index[per_order["cents"] >= 10**18]),
+    ):
+        if reason not in lines["rejection_reason"].cat.categories:
+            lines["rejection_reason"] = lines["rejection_reason"].cat.add_categories([reason])
+        hit = lines["rejection_reason"].isna() & lines["order_id"].isin(bad)
+        lines.loc[hit, "rejection_reason"] = reason
 
 
 def stage_events(raw_dir: Path, customers: pd.Index, ceiling: pd.Timestamp) -> pd.DataFrame:
@@ -402,7 +433,8 @@ def build_orders(lines: pd.DataFrame) -> pd.DataFrame:
     orders = orders.join(net)
     orders[net.columns] = orders[net.columns].fillna(0)
     orders["net_cents"] = orders["gross_cents"] - orders["refunded_cents"]
-    orders["is_purchase"] = orders["net_cents"] > 0
+    # A purchase unless refunded in full; free lines (0 cents) count.
+    orders["is_purchase"] = orders.index.isin(lines.loc[~refunded, "order_id"].unique())
     return orders
 
 

@@ -125,6 +125,8 @@ def build_evaluation_state(exposures: pd.DataFrame, settings: UpliftSettings) ->
 
     exposures, skipped = usable_exposures(exposures)
     add("setting", name="exposures", value=float(len(exposures)))
+    for learner in settings.learners:  # every compared learner has a row in uplift_evaluation
+        add("setting", learner, "learner")
     if skipped:
         add(
             "note",

@@ -40,7 +40,7 @@
 {#- The tokens of a condition: [{type: number | text | word | symbol, value, start}]. -#}
 {% macro audience_condition_tokens(text, where) -%}
     {%- set pattern = modules.re.compile(
-        "\\s*(?:(?P<number>\\d+(?:\\.\\d+)?(?:[eE][-+]?\\d+)?(?![A-Za-z_0-9]))"
+        "\\s*(?:(?P<number>[0-9]+(?:\\.[0-9]+)?(?:[eE][-+]?[0-9]+)?(?![A-Za-z_0-9]))"
         ~ "|(?P<text>'(?:[^']|'')*')"
         ~ "|(?P<word>[A-Za-z_][A-Za-z0-9_]*)"
         ~ "|(?P<symbol><=|>=|<>|!=|=|<|>|\\(|\\)|,|-))") -%}
@@ -269,7 +269,7 @@
     {%- elif type in ['VARCHAR', 'TEXT', 'STRING'] or type.startswith('VARCHAR') or type.startswith('ENUM') -%}{{ return('text') }}
     {%- elif type == 'DATE' -%}{{ return('date') }}
     {%- elif type.startswith('TIMESTAMP') -%}{{ return('timestamp') }}
-    {%- elif modules.re.match('^(TINYINT|SMALLINT|INTEGER|INT|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|REAL|DOUBLE|DECIMAL.*|NUMERIC.*)$', type) -%}{{ return('number') }}
+    {%- elif modules.re.match('^(TINYINT|SMALLINT|INTEGER|INT|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|REAL|DOUBLE|DECIMAL.*|NUMERIC.*)\\Z', type) -%}{{ return('number') }}
     {%- endif -%}
     {{ return('other') }}
 {%- endmacro %}

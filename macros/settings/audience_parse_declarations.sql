@@ -47,7 +47,7 @@
         {%- endfor -%}
         {%- for key in ['label', 'population', 'score_filter', 'test_condition', 'seed', 'pool'] if item.get(key) is not none -%}
             {%- set condition = item[key] | string -%}
-            {%- if key == 'label' and modules.re.match('^\\s*[A-Za-z_][A-Za-z0-9_]*\\s*$', condition) -%}
+            {%- if key == 'label' and modules.re.match('^\\s*[A-Za-z_][A-Za-z0-9_]*\\s*\\Z', condition) -%}
                 {%- do declaration.update({key: condition | trim | lower}) -%}
             {%- else -%}
                 {%- do audience_condition_sql(condition, none, label ~ '.' ~ key) -%}

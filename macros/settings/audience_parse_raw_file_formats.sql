@@ -43,7 +43,7 @@
         {%- endif -%}
         {%- if format.get('timestamp_format') is not none -%}
             {%- set pattern = format['timestamp_format'] | string -%}
-            {%- if not modules.re.match('^(%[YmdHMSfzZbBeIpjy]|[-/:. T,])+$', pattern) -%}
+            {%- if not modules.re.match('^(%[YmdHMSfzZbBeIpjy]|[-/:. T,])+\\Z', pattern) -%}
                 {{ audience_setting_error(item_where ~ '.timestamp_format', pattern, 'a strptime format of %Y %m %d %H %M %S %f %z %b %p ... and the separators - / : . T , (e.g. %m/%d/%Y %H:%M)') }}
             {%- endif -%}
             {%- do checked.update({'timestamp_format': pattern}) -%}

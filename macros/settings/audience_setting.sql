@@ -58,7 +58,7 @@
 {#- A calendar date as 'YYYY-MM-DD' (YAML may hand over a date object: its text is the same). -#}
 {% macro audience_parse_date(where, value) -%}
     {%- set text = value | string | trim -%}
-    {%- set match = modules.re.match('^(\\d{4})-(\\d{2})-(\\d{2})$', text) -%}
+    {%- set match = modules.re.match('^([0-9]{4})-([0-9]{2})-([0-9]{2})\\Z', text) -%}
     {%- if not match -%}
         {{ audience_setting_error(where, value, 'a date written YYYY-MM-DD') }}
     {%- endif -%}
@@ -78,7 +78,7 @@
 {#- An instant as 'YYYY-MM-DD HH:MM:SS' (a date alone means its midnight), in UTC. -#}
 {% macro audience_parse_timestamp(where, value) -%}
     {%- set text = value | string | trim -%}
-    {%- set match = modules.re.match('^(\\d{4}-\\d{2}-\\d{2})(?:[ T](\\d{2}):(\\d{2})(?::(\\d{2}))?)?$', text) -%}
+    {%- set match = modules.re.match('^([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[ T]([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?)?\\Z', text) -%}
     {%- if not match -%}
         {{ audience_setting_error(where, value, 'a UTC timestamp written YYYY-MM-DD HH:MM:SS (or a date)') }}
     {%- endif -%}
@@ -102,7 +102,7 @@
 {% macro audience_parse_number(where, value, spec) -%}
     {%- set kind = spec['type'] -%}
     {%- set text = value | string | trim -%}
-    {%- set pattern = '^-?\\d+$' if kind == 'integer' else '^-?(\\d+(\\.\\d*)?|\\.\\d+)([eE][-+]?\\d+)?$' -%}
+    {%- set pattern = '^-?[0-9]+\\Z' if kind == 'integer' else '^-?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+)?\\Z' -%}
     {%- if value is boolean or not modules.re.match(pattern, text) -%}
         {{ audience_setting_error(where, value, 'a whole number' if kind == 'integer' else 'a number') }}
     {%- endif -%}
@@ -120,7 +120,7 @@
 {#- A lowercase SQL-safe name: a letter, then letters, digits or underscores (it may become part
     of a column name, so nothing else is allowed). -#}
 {% macro audience_parse_identifier(where, value) -%}
-    {%- if value is string and modules.re.match('^[a-z][a-z0-9_]{0,62}$', value | trim) -%}
+    {%- if value is string and modules.re.match('^[a-z][a-z0-9_]{0,62}\\Z', value | trim) -%}
         {{ return(value | trim) }}
     {%- endif -%}
     {{ audience_setting_error(where, value, 'a lowercase name (a letter, then letters, digits or underscores, at most 63)') }}

@@ -79,7 +79,9 @@ final as (
         behavior.{{ column }},
         {%- endfor %}
         {{ category_share_columns('scored') }},
-        coalesce(scored.recency_days <= {{ audience_setting('audience__churn_active_days') }}, false) as is_churn_eligible,
+        coalesce(
+            scored.recency_days <= {{ audience_setting('audience__churn_active_days') }}, false
+        ) as is_churn_eligible,
         case when cutoffs.days_observed_after_cutoff >= 30
                 then case when coalesce(future_purchases.purchases_next_30d, 0) > 0 then 1 else 0 end
         end as purchase_30d,

@@ -8,6 +8,7 @@
 -- first staged order.
 {%- set pinned = audience_setting('audience__as_of_date') %}
 {%- set max_gap = audience_setting('audience__max_as_of_gap_days') %}
+{%- set gap_days = dbt.datediff('last_data_date', 'as_of_date', 'day') %}
 with
 
 orders as (
@@ -54,10 +55,10 @@ chosen as (
 final as (
     select
         case
-            when {{ dbt.datediff('last_data_date', 'as_of_date', 'day') }} > {{ max_gap }}
+            when {{ gap_days }} > {{ max_gap }}
                 then cast({{ audience_fail(
                     "'int_as_of_date: the as-of date ' || cast(as_of_date as varchar)"
-                    ~ " || ' is ' || cast(" ~ dbt.datediff('last_data_date', 'as_of_date', 'day') ~ " as varchar)"
+                    ~ " || ' is ' || cast(" ~ gap_days ~ " as varchar)"
                     ~ " || ' days after the last staged order or event (' || cast(last_data_date as varchar)"
                     ~ " || '), more than var audience__max_as_of_gap_days (" ~ max_gap ~ ") allows:"
                     ~ " features would describe customers long after the data ends'"

@@ -1,7 +1,7 @@
 """An adversarial copy of a demo raw folder: edge cases the demo's dirty rows lack.
 
 Duplicate ids whose rows differ (the earliest must win), padded and mixed-case text, date-only and
-ISO 'T' timestamps, values exactly at the floor, the as-of date and the ceiling, half-cent and huge
+ISO "T" timestamps, values exactly at the floor, the as-of date and the ceiling, half-cent and huge
 amounts, lines of one order under two customers, customers who sign up after the as-of date.
 Tests build it with AS_OF and CEILING pinned.
 """
@@ -47,7 +47,7 @@ def _customers(src: Path, dst: Path, rng: np.random.Generator) -> None:
         elif kind == 3:  # exactly at the floor (valid) / just before it (invalid)
             row["customer_id"] = cid + "F"
             row["signup_at"] = (
-                "2000-01-01 00:00:00" if rng.random() < 0.5 else "1999-12-31 23:59:59"
+                "1971-01-01 00:00:00" if rng.random() < 0.5 else "1970-12-31 23:59:59"
             )
         elif kind == 4:  # T separator, fractional seconds
             row["customer_id"] = cid + "T"
@@ -85,7 +85,9 @@ def _order_lines(src: Path, dst: Path, rng: np.random.Generator) -> None:
             row["product_category"] = rng.choice([None, "Toys", " HOME ", "Electronics", "  "])
         elif k == 4:
             row["order_line_id"] += 10**9
-            row["line_amount"] = rng.choice([0.004, 0.005, 1.115, 0.015, 2.675, 1e17])
+            row["line_amount"] = rng.choice(
+                [0.0, 0.004, 0.005, 1.115, 0.015, 2.675, -3.5, 2e6, 1e17]
+            )
         elif k == 5:  # an order at the as-of boundary
             row["order_line_id"] += 10**9
             row["ordered_at"] = pd.Timestamp("2025-06-14 23:59:59.999999")
@@ -103,7 +105,7 @@ def _order_lines(src: Path, dst: Path, rng: np.random.Generator) -> None:
             row["status"] = "refunded"
         elif k == 10:  # floor boundary
             row["order_line_id"] += 10**9
-            row["ordered_at"] = pd.Timestamp("2000-01-01") - pd.Timedelta(
+            row["ordered_at"] = pd.Timestamp("1971-01-01") - pd.Timedelta(
                 microseconds=int(rng.integers(0, 2))
             )
         else:  # customer that signs up after the as-of date / unknown padded

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -26,41 +27,74 @@ class DbtResult:
         return duckdb.connect(str(self.warehouse), read_only=True)
 
 
+def _invocation(
+    args, data_dir, work_dir, dbt_vars, project_dir, env, warehouse_name
+) -> tuple[list[str], dict, Path]:
+    work_dir.mkdir(parents=True, exist_ok=True)
+    warehouse = work_dir / warehouse_name
+    environment = {
+        **os.environ,
+        "AUDIENCE_DATA_DIR": str(data_dir),
+        "AUDIENCE_DUCKDB_PATH": str(warehouse),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        **(env or {}),
+    }
+    command = [
+        str(DBT), *args,
+        "--project-dir", str(project_dir), "--profiles-dir", str(project_dir / "profiles"),
+        "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs"),
+    ]  # fmt: skip
+    if dbt_vars:
+        command += ["--vars", json.dumps(dbt_vars)]
+    return command, environment, warehouse
+
+
 def run_dbt(
     args: list[str],
     data_dir: Path,
     work_dir: Path,
     dbt_vars: dict | None = None,
     project_dir: Path = PROJECT_DIR,
+    env: dict | None = None,
+    warehouse_name: str = "audience.duckdb",
 ) -> DbtResult:
     """Run dbt on `data_dir` with a warehouse and target folder inside `work_dir` (on this
-    project, or on a copy of it that a test extended)."""
-    work_dir.mkdir(parents=True, exist_ok=True)
-    warehouse = work_dir / "audience.duckdb"
-    env = {
-        **os.environ,
-        "AUDIENCE_DATA_DIR": str(data_dir),
-        "AUDIENCE_DUCKDB_PATH": str(warehouse),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    command = [
-        str(DBT),
-        *args,
-        "--project-dir",
-        str(project_dir),
-        "--profiles-dir",
-        str(project_dir / "profiles"),
-        "--target-path",
-        str(work_dir / "target"),
-        "--log-path",
-        str(work_dir / "logs"),
-    ]
-    if dbt_vars:
-        command += ["--vars", json.dumps(dbt_vars)]
+    project, or on a copy of it that a test extended); `env` adds environment variables."""
+    command, environment, warehouse = _invocation(
+        args, data_dir, work_dir, dbt_vars, project_dir, env, warehouse_name
+    )
     completed = subprocess.run(
-        command, env=env, capture_output=True, text=True, cwd=work_dir, check=False
+        command, env=environment, capture_output=True, text=True, cwd=work_dir, check=False
     )
     return DbtResult(completed.returncode, completed.stdout + completed.stderr, warehouse)
+
+
+def run_dbt_killed(
+    args: list[str],
+    data_dir: Path,
+    work_dir: Path,
+    marker: str,
+    warehouse_name: str = "audience.duckdb",
+) -> DbtResult:
+    """Run dbt and kill it with SIGKILL (no clean-up of any kind) as soon as a line of its output
+    contains `marker` (say, the START line of a model). Fails when dbt ends before that."""
+    command, environment, warehouse = _invocation(
+        args, data_dir, work_dir, None, PROJECT_DIR, None, warehouse_name
+    )
+    process = subprocess.Popen(
+        command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=work_dir, start_new_session=True,
+    )  # fmt: skip
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if marker in line:
+            os.killpg(process.pid, signal.SIGKILL)
+            break
+    process.wait()
+    output = "".join(lines)
+    assert process.returncode == -signal.SIGKILL, f"dbt ended before {marker!r}:\n{output[-3000:]}"
+    return DbtResult(process.returncode, output, warehouse)
 
 
 def build_ok(
@@ -68,8 +102,11 @@ def build_ok(
     work_dir: Path,
     dbt_vars: dict | None = None,
     project_dir: Path = PROJECT_DIR,
+    warehouse_name: str = "audience.duckdb",
 ) -> DbtResult:
-    result = run_dbt(["build"], data_dir, work_dir, dbt_vars, project_dir)
+    result = run_dbt(
+        ["build"], data_dir, work_dir, dbt_vars, project_dir, warehouse_name=warehouse_name
+    )
     assert result.returncode == 0, result.output[-6000:]
     return result
 

@@ -20,7 +20,12 @@ def adversarial(demo_data, tmp_path_factory):
     result = build_ok(
         raw,
         root / "work",
-        {"audience__as_of_date": AS_OF, "audience__max_valid_timestamp": CEILING},
+        # The copy rejects a few percent of each table by design.
+        {
+            "audience__as_of_date": AS_OF,
+            "audience__max_valid_timestamp": CEILING,
+            "audience__max_rejected_share": 0.1,
+        },
     )
     return raw, result
 

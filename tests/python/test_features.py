@@ -7,8 +7,11 @@ import shutil
 
 import duckdb
 import numpy as np
-from dbt_runner import build_ok
+import pandas as pd
+from dbt_runner import build_ok, run_dbt
+from warehouse_diff import differing_tables
 
+from audience.reference import pandas_features
 from audience.reference.pandas_features import compute_features
 
 RFM_INTEGER_COLUMNS = ["recency_days", "frequency", "tenure_days", "r_score", "f_score", "m_score"]
@@ -61,40 +64,29 @@ def test_behavior_matches_an_independent_pandas_computation(built, demo_data):
     assert_behavior_matches(dbt_behavior, pandas_behavior)
 
 
-def _tables(con) -> list[str]:
-    return [
-        f"{schema}.{name}"
-        for schema, name in con.execute(
-            "select table_schema, table_name from information_schema.tables"
-            " where table_schema in"
-            " ('staging', 'intermediate', 'features', 'seeds', 'segmentation', 'propensity',"
-            " 'marts')"
-            " order by all"
-        ).fetchall()
-    ]
-
-
 def test_two_builds_give_identical_tables(built, demo_data, tmp_path):
-    second = build_ok(demo_data, tmp_path / "second")
-    con = duckdb.connect()
-    con.execute(f"attach '{built.warehouse}' as first (read_only)")
-    con.execute(f"attach '{second.warehouse}' as second (read_only)")
-    con.execute("use first")
-    tables = _tables(con)
-    assert "features.fct_customer_snapshots" in tables
-    assert "marts.customer_segments" in tables and "marts.segment_profiles" in tables
-    assert "marts.customer_scores" in tables and "propensity.propensity_model_state" in tables
-    for table in tables:
-        # scored_at records when the build ran: the one column meant to differ
-        described = con.execute(f"select column_name from (describe first.{table})").fetchall()
-        columns = [column for (column,) in described]
-        select = ", ".join(f'"{c}"' for c in columns if c != "scored_at")
-        differing = con.execute(
-            f"select count(*) from ((select {select} from first.{table} except all"
-            f" select {select} from second.{table}) union all (select {select} from"
-            f" second.{table} except all select {select} from first.{table}))"
-        ).fetchone()[0]
-        assert differing == 0, f"{table} differs between two builds ({differing} rows)"
+    """Every table of every schema, listed from the catalog (CLV, uplift and the model states
+    included), is identical in a second build into a differently named warehouse file, with two
+    dbt threads instead of one."""
+    second = run_dbt(
+        ["build"], demo_data, tmp_path / "second", env={"AUDIENCE_THREADS": "2"},
+        warehouse_name="another_name.duckdb",
+    )  # fmt: skip
+    assert second.returncode == 0, second.output[-5000:]
+    with built.connect() as con:
+        schemas = {
+            s for (s,) in con.execute("select distinct schema_name from duckdb_tables()").fetchall()
+        }
+    assert {
+        "staging",
+        "features",
+        "marts",
+        "segmentation",
+        "clv",
+        "uplift",
+        "propensity",
+    } <= schemas
+    assert differing_tables(built.warehouse, second.warehouse) == {}
 
 
 def _truncate(demo_data, target, cutoff: str):
@@ -216,3 +208,70 @@ def test_empty_sources_build_without_errors(demo_data, tmp_path):
     # The pandas reference copes with empty data too.
     rfm, behavior = compute_features(empty)
     assert len(rfm) == len(behavior) == 0
+
+
+SNAPSHOT_FEATURES = [
+    "tenure_days", "recency_days", "frequency", "monetary", "average_order_value",
+    "r_score", "f_score", "m_score",
+]  # fmt: skip
+
+
+def _reference_labels(demo_data, cutoff, as_of, customers) -> pd.DataFrame:
+    """purchase_30d and churn_90d recomputed from the raw orders (staged by the pandas
+    reference): a purchase in [cutoff, cutoff + 30 days); no purchase in [cutoff, cutoff + 90
+    days) among customers who bought in the 365 days before; NULL when the window is not over
+    before the as-of date."""
+    ceiling = pd.Timestamp.now(tz="UTC").tz_localize(None)
+    staged = pandas_features.staged(pandas_features.stage_customers(demo_data, ceiling))
+    known = pd.Index(staged.sort_values("customer_id")["customer_id"])
+    lines = pandas_features.staged(pandas_features.stage_order_lines(demo_data, known, ceiling))
+    orders = pandas_features.build_orders(lines)
+    purchases = orders[orders["is_purchase"]].assign(customer_id=lambda o: known[o["customer"]])
+    at = purchases["ordered_at"]
+
+    def bought(start, end) -> pd.Index:
+        return pd.Index(purchases.loc[(at >= start) & (at < end), "customer_id"].unique())
+
+    day = pd.Timedelta(days=1)
+    labels = pd.DataFrame(index=pd.Index(customers, name="customer_id"))
+    labels["purchase_30d"] = labels.index.isin(bought(cutoff, cutoff + 30 * day)).astype(float)
+    active = labels.index.isin(bought(cutoff - 365 * day, cutoff))
+    churned = ~labels.index.isin(bought(cutoff, cutoff + 90 * day))
+    labels["churn_90d"] = np.where(active, churned.astype(float), np.nan)
+    for label, days in (("purchase_30d", 30), ("churn_90d", 90)):
+        if (as_of - cutoff).days < days:
+            labels[label] = np.nan
+    return labels.reset_index()
+
+
+def test_snapshots_equal_the_reference_at_several_cutoffs(built, demo_data):
+    """Every training row: the pandas reference computes the features as of a cutoff (reading
+    only data before it) and the labels from the orders after it; fct_customer_snapshots must
+    hold the same values, column by column."""
+    with built.connect() as con:
+        cutoffs = [c for (c,) in con.execute(
+            "select cutoff_date from intermediate.int_snapshot_cutoffs order by cutoff_date"
+        ).fetchall()]  # fmt: skip
+        as_of = pd.Timestamp(
+            con.execute("select as_of_date from intermediate.int_as_of_date").fetchone()[0]
+        )
+        snapshots = con.execute("select * from features.fct_customer_snapshots").df()
+    checked = [cutoffs[0], cutoffs[len(cutoffs) // 2], cutoffs[-3], cutoffs[-1]]
+    for cutoff in map(pd.Timestamp, checked):
+        rows = snapshots[pd.to_datetime(snapshots["cutoff_date"]) == cutoff]
+        rfm, behavior = compute_features(demo_data, as_of=cutoff)
+        assert_rfm_matches(rows[["customer_id", *SNAPSHOT_FEATURES]], rfm)
+        columns = [
+            "customer_id",
+            *[c for c in behavior.columns if c in rows.columns and c != "as_of_date"],
+        ]
+        assert len(columns) > 30
+        assert_behavior_matches(rows[columns], behavior[columns])
+        labels = _reference_labels(demo_data, cutoff, as_of, rows["customer_id"])
+        merged = rows.merge(labels, on="customer_id", suffixes=("", "_reference"))
+        assert len(merged) == len(rows) > 0
+        for label in ("purchase_30d", "churn_90d"):
+            np.testing.assert_array_equal(
+                merged[label].astype(float).fillna(-1), merged[f"{label}_reference"].fillna(-1),
+                err_msg=f"{label} at {cutoff.date()}",
+            )  # fmt: skip

@@ -37,18 +37,28 @@ def test_raw_rows_equal_staged_plus_rejected_for_every_source(built):
         assert raw == staged + rejected, (table, raw, staged, rejected)
 
 
-def test_every_planted_defect_is_rejected_with_its_reason(built):
-    con = built.connect()
-    found = set(
-        con.execute("select table_name, rejection_reason from staging.rejected_rows").fetchall()
+def test_exactly_the_planted_defects_are_rejected_row_by_row(built, demo_data):
+    """The generator records every row it damaged (table, id, reason): staging rejects exactly
+    those, each with its reason, and nothing else. Rows whose id itself was removed are matched
+    by their number per table and reason."""
+    planted = pd.read_parquet(demo_data.with_name("raw_truth") / "planted_defects.parquet")
+    with built.connect() as con:
+        rejected = con.execute(
+            "select table_name, record_id, rejection_reason from staging.rejected_rows"
+        ).df()
+    key = ["table_name", "record_id", "rejection_reason"]
+    with_id = planted[planted["record_id"].notna()]
+    assert len(with_id) > 100 and with_id["rejection_reason"].nunique() > 20
+    expected = with_id.sort_values(key).reset_index(drop=True)
+    actual = rejected[rejected["record_id"].notna()].sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(actual[key], expected[key], check_dtype=False)
+    without_id = planted[planted["record_id"].isna()].value_counts(
+        ["table_name", "rejection_reason"]
     )
-    for table, damages in dirty.DAMAGES.items():
-        for kind in damages:
-            reason = kind.removesuffix("_zero")
-            assert (table, reason) in found, f"{table}: no row rejected as {reason}"
-    # And nothing else: every rejection in the demo data is one that was planted.
-    planted = {(t, k.removesuffix("_zero")) for t, d in dirty.DAMAGES.items() for k in d}
-    assert found <= planted, found - planted
+    found = rejected[rejected["record_id"].isna()].value_counts(["table_name", "rejection_reason"])
+    pd.testing.assert_series_equal(found.sort_index(), without_id.sort_index(), check_names=False)
+    kinds = {(t, dirty.reason_of(k)) for t, d in dirty.DAMAGES.items() for k in d}
+    assert set(map(tuple, planted[["table_name", "rejection_reason"]].to_numpy())) == kinds
 
 
 def test_rejected_rows_keep_the_raw_values(built):
@@ -90,14 +100,6 @@ def test_column_of_the_wrong_type_stops_the_build_naming_it(demo_data, tmp_path)
     assert "expected a timestamp" in result.output
 
 
-def test_missing_file_stops_the_build_naming_it(demo_data, tmp_path):
-    data = _copy_data(demo_data, tmp_path / "data")
-    (data / "leads.csv").unlink()
-    result = run_dbt(["build"], data, tmp_path / "work")
-    assert result.returncode != 0
-    assert "source crm.leads: no raw file found" in result.output
-
-
 @pytest.mark.parametrize("optional_column", ["product_category", "quantity", "status"])
 def test_optional_columns_may_be_absent(demo_data, tmp_path, optional_column):
     data = _copy_data(demo_data, tmp_path / "data")
@@ -134,11 +136,13 @@ def test_order_ids_as_text_group_like_integers(demo_data, tmp_path):
         f"case when order_id = {order} and order_line_id % 2 = 0 then '  {order} '"
         " else cast(order_id as varchar) end as order_id",
     )
-    result = run_dbt(["run", "--select", "+int_orders"], data, tmp_path / "work")
+    result = run_dbt(
+        ["run", "--select", "+int_orders", "+stg_shop__order_lines"], data, tmp_path / "work"
+    )
     assert result.returncode == 0, result.output[-4000:]
     con = duckdb.connect(str(tmp_path / "work" / "audience.duckdb"), read_only=True)
     assert con.execute(
-        "select distinct typeof(order_key) from staging.stg_shop__order_lines"
+        "select distinct typeof(order_key) from staging.base_shop__orders"
     ).fetchall() == [("VARCHAR",)]
     padded, lines, orders = con.execute(
         f"select (select count(*) from raw.order_lines where order_id like ' %'),"
@@ -150,20 +154,6 @@ def test_order_ids_as_text_group_like_integers(demo_data, tmp_path):
         "select count(*) = count(distinct order_id) and count(*) = (select count(distinct"
         " order_id) from staging.stg_shop__order_lines) from intermediate.int_orders"
     ).fetchone() == (True,)
-
-
-def test_order_beyond_the_stored_amounts_stops_the_build_naming_it(demo_data, tmp_path):
-    # Order amounts are DECIMAL(18, 2): two lines of 6 * 10^15 make an order that does not fit.
-    data = _copy_data(demo_data, tmp_path / "data")
-    con = duckdb.connect()
-    order = _order_with_lines(con, data / "order_lines.parquet")
-    _rewrite_order_lines(
-        con, data, f"case when order_id = {order} then 6e15 else line_amount end as line_amount"
-    )
-    result = run_dbt(["run", "--select", "+int_orders"], data, tmp_path / "work")
-    assert result.returncode != 0
-    assert f"int_orders: order {order} has a gross amount of" in result.output
-    assert "beyond the 10^16 order amounts are stored up to" in result.output
 
 
 def test_ids_on_three_or_more_rows_and_extreme_ids_are_deduplicated(demo_data, tmp_path):

@@ -1,5 +1,6 @@
 -- One row per uplift learner: holdout Qini coefficient, AUUC (and its random value), overall
--- uplift and uplift@k, and whether it is the champion. Definitions: audience/uplift/metrics.py.
+-- uplift and uplift@k, and whether it is the champion; when no learner could be trained (no
+-- exposures, too few responders), the rows say why. Definitions: audience/uplift/metrics.py.
 with
 
 state as (
@@ -13,6 +14,18 @@ settings as (
         max(case when name = 'holdout_rows' then value end) as holdout_rows
     from state
     where record = 'setting'
+),
+
+learners as (
+    select distinct learner
+    from state
+    where record = 'setting' and name = 'learner'
+),
+
+notes as (
+    select string_agg(text_value, '; ' order by position) as notes
+    from state
+    where record = 'note'
 ),
 
 metrics as (
@@ -34,8 +47,9 @@ metrics as (
 
 final as (
     select
-        cast(metrics.learner as varchar) as learner,
-        coalesce(metrics.learner = settings.champion, false) as is_champion,
+        cast(learners.learner as varchar) as learner,
+        case when metrics.learner is not null then 'trained' else 'not trained' end as status,
+        coalesce(learners.learner = settings.champion, false) as is_champion,
         cast(metrics.qini_coefficient as double) as qini_coefficient,
         cast(metrics.auuc as double) as auuc,
         cast(metrics.auuc_random as double) as auuc_random,
@@ -46,9 +60,12 @@ final as (
         cast(metrics.uplift_at_50pct as double) as uplift_at_50pct,
         cast(settings.training_rows as bigint) as training_exposures,
         cast(settings.holdout_rows as bigint) as holdout_exposures,
-        cast(metrics.model_version as varchar) as model_version
-    from metrics
+        cast(metrics.model_version as varchar) as model_version,
+        cast(notes.notes as varchar) as notes
+    from learners
+    left join metrics on learners.learner = metrics.learner
     cross join settings
+    cross join notes
 )
 
 select * from final

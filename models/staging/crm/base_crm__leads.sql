@@ -15,7 +15,7 @@ parsed as (
         {{ timestamp_value('created_at', raw_types.get('created_at'), 'leads') }} as created_at,
         {{ text_value('company_name', raw_types.get('company_name')) }} as company_name,
         {{ text_value('company_size', raw_types.get('company_size')) }} as company_size_text,
-        try_cast({{ text_value('company_size', raw_types.get('company_size')) }} as integer) as parsed_company_size,
+        {{ integer_value('company_size', raw_types.get('company_size')) }} as parsed_company_size,
         lower({{ text_value('industry', raw_types.get('industry')) }}) as industry,
         upper({{ text_value('country', raw_types.get('country')) }}) as country,
         lower({{ text_value('lead_source', raw_types.get('lead_source')) }}) as lead_source,
@@ -51,7 +51,8 @@ ranked as (
         -- Among valid rows with one id, the earliest wins (then every column in turn).
         row_number() over (
             partition by lead_id, invalid_reason is null
-            order by created_at, converted_at, company_name, parsed_company_size, company_size_text,
+            order by
+                created_at, converted_at, company_name, parsed_company_size, company_size_text,
                 industry, country, lead_source
         ) as id_rank
     from checked

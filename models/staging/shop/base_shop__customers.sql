@@ -18,7 +18,7 @@ parsed as (
         upper({{ text_value('country', raw_types.get('country')) }}) as country,
         lower({{ text_value('acquisition_channel', raw_types.get('acquisition_channel')) }}) as acquisition_channel,
         {{ text_value('birth_year', raw_types.get('birth_year')) }} as birth_year_text,
-        try_cast({{ text_value('birth_year', raw_types.get('birth_year')) }} as integer) as parsed_birth_year,
+        {{ integer_value('birth_year', raw_types.get('birth_year')) }} as parsed_birth_year,
         lower({{ text_value('gender', raw_types.get('gender')) }}) as gender,
         signup_at as raw_signup_at,
         birth_year as raw_birth_year

@@ -1,5 +1,7 @@
 {{ config(materialized="ephemeral") }}
 {%- set raw_types = raw_column_types(source('shop', 'order_lines')) %}
+{%- set max_line_amount = audience_setting('audience__max_line_amount') %}
+{%- set exact_amount = amount_exact_value('line_amount', raw_types.get('line_amount')) %}
 
 -- Every raw order line, parsed, with the reason a row-level check or the customer lookup rejects
 -- it (NULL when it passes). Duplicate ids are decided in base_shop__order_lines_deduped, checks
@@ -23,12 +25,12 @@ parsed as (
         {{ id_key('order_id', raw_types.get('order_id')) }} as order_key,
         {{ text_value('customer_id', raw_types.get('customer_id')) }} as customer_id,
         {{ timestamp_value('ordered_at', raw_types.get('ordered_at'), 'order_lines') }} as ordered_at,
-        {{ amount_exact_value('line_amount', raw_types.get('line_amount')) }} as exact_line_amount,
+        {{ exact_amount }} as exact_line_amount,
         lower({{ text_value('product_category', raw_types.get('product_category')) }}) as product_category,
         {{ text_value('quantity', raw_types.get('quantity')) }} as quantity_text,
-        try_cast({{ text_value('quantity', raw_types.get('quantity')) }} as integer) as parsed_quantity,
+        {{ integer_value('quantity', raw_types.get('quantity')) }} as parsed_quantity,
         coalesce(lower({{ text_value('status', raw_types.get('status')) }}), 'completed') as status,
-        {{ amount_has_extra_decimals('line_amount', amount_exact_value('line_amount', raw_types.get('line_amount')), raw_types.get('line_amount')) }}
+        {{ amount_has_extra_decimals('line_amount', exact_amount, raw_types.get('line_amount')) }}
             as has_extra_decimals,
         ordered_at as raw_ordered_at,
         line_amount as raw_line_amount,
@@ -45,7 +47,7 @@ final as (
         parsed.customer_id,
         parsed.ordered_at,
         case
-            when parsed.exact_line_amount between 0 and {{ audience_setting('audience__max_line_amount') }}
+            when parsed.exact_line_amount between 0 and {{ max_line_amount }}
                 then cast(parsed.exact_line_amount as {{ audience_amount_type() }})
         end as line_amount,
         parsed.product_category,
@@ -72,7 +74,7 @@ final as (
             when parsed.raw_line_amount is null then 'missing_line_amount'
             when parsed.exact_line_amount is null then 'unparseable_line_amount'
             when parsed.exact_line_amount < 0 then 'negative_line_amount'
-            when parsed.exact_line_amount > {{ audience_setting('audience__max_line_amount') }} then 'implausible_line_amount'
+            when parsed.exact_line_amount > {{ max_line_amount }} then 'implausible_line_amount'
             when parsed.has_extra_decimals then 'line_amount_precision'
             when parsed.status not in ('completed', 'refunded') then 'unknown_status'
             when customers.customer_id is null then 'unknown_customer'

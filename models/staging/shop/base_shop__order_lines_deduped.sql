@@ -27,16 +27,22 @@ single as (
 ),
 
 ranked as (
+    {%- set columns = [
+        'order_line_id', 'order_id', 'order_key', 'customer_id', 'ordered_at', 'line_amount',
+        'product_category', 'quantity', 'quantity_issue', 'quantity_text', 'status',
+        'raw_ordered_at', 'raw_line_amount', 'raw_quantity', 'invalid_reason'] %}
     select
-        order_line_id, order_id, order_key, customer_id, ordered_at, line_amount, product_category,
-        quantity, quantity_issue, quantity_text, status, raw_ordered_at, raw_line_amount,
-        raw_quantity, invalid_reason, 1 as id_rank
+        {%- for column in columns %}
+        {{ column }},
+        {%- endfor %}
+        1 as id_rank
     from single
     union all
     select
-        order_line_id, order_id, order_key, customer_id, ordered_at, line_amount, product_category,
-        quantity, quantity_issue, quantity_text, status, raw_ordered_at, raw_line_amount,
-        raw_quantity, invalid_reason, id_rank
+        {%- for column in columns %}
+        {{ column }},
+        {%- endfor %}
+        id_rank
     from repeated
 ),
 

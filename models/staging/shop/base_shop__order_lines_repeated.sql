@@ -24,10 +24,16 @@ repeated as (
 
 final as (
     select
-        *,
+        {%- for column in [
+            'id_key', 'order_line_id', 'order_id', 'order_key', 'customer_id', 'ordered_at',
+            'line_amount', 'product_category', 'quantity', 'quantity_issue', 'quantity_text',
+            'status', 'raw_ordered_at', 'raw_line_amount', 'raw_quantity', 'invalid_reason'] %}
+        {{ column }},
+        {%- endfor %}
         row_number() over (
             partition by order_line_id, invalid_reason is null
-            order by ordered_at, order_id, customer_id, line_amount, product_category, quantity,
+            order by
+                ordered_at, order_id, customer_id, line_amount, product_category, quantity,
                 quantity_text, status
         ) as id_rank
     from repeated

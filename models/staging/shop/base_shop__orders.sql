@@ -83,25 +83,23 @@ final as (
         last_line_ordered_at,
         line_count,
         {%- set kept = 'order_rejection_reason is null' %}
-        case when {{ kept }} then cast(gross_amount as {{ audience_amount_type() }}) end as gross_amount,
-        case when {{ kept }} then cast(refunded_amount as {{ audience_amount_type() }}) end as refunded_amount,
-        case when {{ kept }} then cast(gross_amount - refunded_amount as {{ audience_amount_type() }}) end as net_amount,
+        {%- set amount = audience_amount_type() %}
+        case when {{ kept }} then cast(gross_amount as {{ amount }}) end as gross_amount,
+        case when {{ kept }} then cast(refunded_amount as {{ amount }}) end as refunded_amount,
+        case when {{ kept }} then cast(gross_amount - refunded_amount as {{ amount }}) end as net_amount,
         -- A purchase is an order with a line that was not refunded: refunded in full, it is not;
         -- free items (amount 0) count.
         kept_line_count > 0 as is_purchase,
         {%- for category in categories %}
-        case when {{ kept }} then cast(net_amount_{{ category }} as {{ audience_amount_type() }}) end as net_amount_{{ category }},
+        case when {{ kept }} then cast(net_amount_{{ category }} as {{ amount }}) end
+            as net_amount_{{ category }},
         {%- endfor %}
         -- Lines in no listed category: what is left of the net amount (one conditional sum
         -- fewer over the lines).
-        case when {{ kept }} then cast(
-            gross_amount
-            - refunded_amount
-            {%- for category in categories %}
-            - net_amount_{{ category }}
-            {%- endfor %}
-            as {{ audience_amount_type() }}
-        ) end as net_amount_other,
+        {%- set listed = [] %}
+        {%- for category in categories %}{% do listed.append(' - net_amount_' ~ category) %}{% endfor %}
+        case when {{ kept }} then cast(gross_amount - refunded_amount{{ listed | join('') }} as {{ amount }}) end
+            as net_amount_other,
         order_rejection_reason
     from checked
 )

@@ -1,0 +1,136 @@
+"""Deliberate bugs the test suite must catch, each with the tests that should catch it.
+
+A mutation replaces one exact snippet of one file (it must occur exactly once, so a refactoring
+that moves the code makes the mutation fail loudly instead of silently testing nothing). Add one
+for every area a change touches: a bug the tests let through is a missing test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Mutation:
+    name: str
+    why: str  # the bug, in words
+    path: str
+    old: str
+    new: str
+    tests: tuple[str, ...]  # pytest node ids (or files) that must fail
+
+
+MUTATIONS = [
+    Mutation(
+        "behavior_reads_only_7_days",
+        "with several cutoffs, each date reads only the last 7 days of events",
+        "macros/customer_behavior_features.sql",
+        "case when previous_date is not null then least(",
+        "case when previous_date is not null then greatest(cast("
+        "{{ dbt.dateadd('day', -7, 'as_of_date') }} as date), ",
+        ("tests/python/test_features.py::test_snapshots_equal_the_reference_at_several_cutoffs",),
+    ),
+    Mutation(
+        "bgnbd_log_likelihood_shifted",
+        "the BG/NBD log-likelihood shifted by a constant per customer (estimates unchanged)",
+        "audience/clv/bgnbd.py",
+        "total = dot(data.wu, per_x) + dot(w, np.logaddexp(0.0, d) - rx * log_alpha_T)",
+        "total = dot(data.wu, per_x) + dot(w, np.logaddexp(0.0, d) - rx * log_alpha_T + 0.5)",
+        (
+            "tests/python/test_clv_package.py::test_reported_log_likelihoods_equal_the_published_formulas",
+        ),
+    ),
+    Mutation(
+        "bgnbd_simulator_dropout_shifted",
+        "the simulator lets customers drop out one purchase later than the model says",
+        "audience/clv/bgnbd.py",
+        "last = rng.geometric(dropout)",
+        "last = rng.geometric(dropout) + 1",
+        ("tests/python/test_clv_package.py::test_simulators_match_the_models_closed_form_moments",),
+    ),
+    Mutation(
+        "clv_age_to_the_as_of_date",
+        "T measured to the (exclusive) as-of date, one day longer than the literature's",
+        "audience/clv/summary.py",
+        '"T": (as_of_day - 1 - days[starts]) / scale,',
+        '"T": (as_of_day - days[starts]) / scale,',
+        (
+            "tests/python/test_clv_package.py::test_summary_collapses_days_and_counts_in_days_and_weeks",
+            "tests/python/test_bring_your_own_data.py::test_lifetime_value_inputs_follow_the_literature",
+        ),
+    ),
+    Mutation(
+        "recency_off_by_one",
+        "recency counted from the day after the last purchase",
+        "macros/customer_rfm_features.sql",
+        "{{ dbt.datediff('cast(purchase_stats.last_purchase_at as date)', 'population.as_of_date', 'day') }}",
+        "{{ dbt.datediff('cast(purchase_stats.last_purchase_at as date)', 'population.as_of_date', 'day') }} - 1",
+        ("tests/python/test_features.py::test_rfm_matches_an_independent_pandas_computation",),
+    ),
+    Mutation(
+        "duplicates_keep_the_latest",
+        "of the valid rows of one id, the latest wins instead of the earliest",
+        "models/staging/shop/base_shop__order_lines_repeated.sql",
+        "                ordered_at, order_id, customer_id, line_amount, product_category, quantity,",
+        "                ordered_at desc, order_id, customer_id, line_amount, product_category, quantity,",
+        ("tests/python/test_adversarial.py",),
+    ),
+    Mutation(
+        "time_zone_offset_dropped",
+        "text timestamps with an offset read as wall-clock times (the offset dropped)",
+        "macros/timestamp_value.sql",
+        "                then make_timestamp(epoch_us(try_cast({{ column }} as timestamptz)))",
+        "                then try_cast({{ column }} as timestamp)",
+        ("tests/python/test_bad_input.py::test_every_damaged_row_gets_its_outcome",),
+    ),
+    Mutation(
+        "order_customer_conflict_ignored",
+        "an order whose lines carry two customers is credited to one of them",
+        "models/staging/shop/base_shop__orders.sql",
+        "when customer_id <> last_customer_id then 'order_customer_conflict'",
+        "when false then 'order_customer_conflict'",
+        ("tests/python/test_bad_input.py::test_every_damaged_row_gets_its_outcome",),
+    ),
+    Mutation(
+        "rejected_share_guard_off",
+        "a build that rejects every row of a source stays green",
+        "tests/generic/audience_rejected_share.sql",
+        "{%- if rejected > 0 and (rejected > limit * total or rejected == total) -%}",
+        "{%- if false -%}",
+        (
+            "tests/python/test_bad_input.py::test_a_date_format_the_reader_cannot_parse_is_loud_then_a_setting_reads_it",
+        ),
+    ),
+    Mutation(
+        "nan_stored_as_json_literal",
+        "NaN and infinities written into raw_record as JSON literals (invalid JSON)",
+        "macros/raw_record_json.sql",
+        "{%- if (raw_types.get(key) or '') in ['FLOAT', 'DOUBLE', 'REAL'] %}",
+        "{%- if false %}",
+        ("tests/python/test_bad_input.py::test_rejected_values_are_kept_as_valid_json",),
+    ),
+    Mutation(
+        "unknown_status_staged",
+        "an order line with an unknown status is staged",
+        "models/staging/shop/base_shop__order_lines_checked.sql",
+        "when parsed.status not in ('completed', 'refunded') then 'unknown_status'",
+        "when false then 'unknown_status'",
+        ("tests/python/test_staging.py::test_exactly_the_planted_defects_are_rejected_row_by_row",),
+    ),
+    Mutation(
+        "semicolon_in_conditions",
+        "the condition tokenizer lets a statement separator through",
+        "macros/settings/audience_condition_sql.sql",
+        '~ "|(?P<symbol><=|>=|<>|!=|=|<|>|\\\\(|\\\\)|,|-))") -%}',
+        '~ "|(?P<symbol><=|>=|<>|!=|=|<|>|\\\\(|\\\\)|,|-|;))") -%}',
+        ("tests/python/test_settings.py",),
+    ),
+    Mutation(
+        "dates_not_checked",
+        "a date var is pasted into SQL without being parsed",
+        "macros/settings/audience_setting.sql",
+        "        {{ return(audience_parse_date(where, value)) }}",
+        "        {{ return(value) }}",
+        ("tests/python/test_settings.py",),
+    ),
+]
