@@ -32,7 +32,7 @@ ranked as (
         ) as score_percent_rank,
         row_number() over (
             partition by scores.prediction
-            order by scores.score desc, scores.model_log_odds desc nulls last, scores.entity_id
+            order by scores.score desc, scores.model_log_odds desc nulls last, scores.entity_id asc
         ) as score_rank
     from scores
 ),

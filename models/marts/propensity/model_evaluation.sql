@@ -54,8 +54,12 @@ final as (
         cast(coalesce(metrics.candidate = settings.champion, false) as boolean) as is_champion,
         cast(metrics.candidate = 'heuristic' as boolean) as is_baseline,
         cast(
-            coalesce(metrics.evaluated_on = 'test' and metrics.candidate = settings.champion
-                and settings.is_refit, false) as boolean
+            coalesce(
+                metrics.evaluated_on = 'test'
+                and metrics.candidate = settings.champion
+                and settings.is_refit,
+                false
+            ) as boolean
         ) as is_refit,
         cast(settings.split_method as varchar) as split_method,
         cast(case when metrics.evaluated_on = 'validation' then settings.validation_cutoff end as date)
