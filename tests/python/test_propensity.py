@@ -198,10 +198,10 @@ def test_on_the_demo_data_the_champion_is_not_worse_than_the_naive_baselines(lar
             "select prediction, declaration_json from propensity.propensity_declarations"
         ).fetchall()
         shipped = {s.name: s for s in predictions_from_rows(declarations)}["churn_90d"]
-        (last,) = con.sql(
+        ((last,),) = con.sql(
             "select max(cutoff_date) from features.fct_customer_snapshots"
             " where churn_90d is not null"
-        ).fetchone()
+        ).fetchall()
         condition = f"cutoff_date = date '{last}'"
         spec = replace(shipped, test_condition=condition, test_condition_text=condition)
         settings = training_settings_from_json(None)
