@@ -39,7 +39,7 @@ BASELINE_PREDICTION = "churn_90d"
 BASELINE_SAMPLE_ROWS = 100_000
 PROPENSITY_SELECT = (
     "propensity_declarations propensity_model_state propensity_python_scores"
-    " int_prediction_scores customer_scores"
+    " int_prediction_scores entity_scores customer_scores"
 )
 # Everything the timed models read, plus the lead feature layer (not timed).
 UPSTREAM_SELECT = "+customer_scores +fct_lead_snapshots +fct_lead_features"

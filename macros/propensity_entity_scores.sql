@@ -1,30 +1,35 @@
-{#- The SELECT of a propensity score mart (customer_scores, lead_scores): the rows of
-    int_prediction_scores for one entity type's propensity predictions, with the entity id named
-    <entity>_id and every column cast to its contracted type. -#}
+{#- The SELECT of a one-entity score mart (customer_scores, lead_scores): the rows of
+    entity_scores for that entity type, with the entity id named <entity>_id. -#}
 {% macro propensity_entity_scores(entity) -%}
 with
 
 scores as (
-    select * from {{ ref('int_prediction_scores') }}
-    where entity_type = '{{ entity }}' and prediction_kind = 'propensity'
+    select * from {{ ref('entity_scores') }}
+    where entity_type = '{{ entity }}'
 ),
 
 final as (
     select
-        cast(entity_id as varchar) as {{ entity }}_id,
-        cast(prediction as varchar) as prediction,
-        cast(probability as double) as probability,
-        cast(score as double) as score,
-        cast(score_source as varchar) as score_source,
-        cast(score_source = 'heuristic' as boolean) as is_heuristic,
-        cast(percentile as double) as percentile,
-        cast(decile as integer) as decile,
-        cast(band as varchar) as band,
-        cast(algorithm as varchar) as algorithm,
-        cast(model_version as varchar) as model_version,
-        cast(as_of_date as date) as as_of_date,
-        cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp) as scored_at,
-        {{ propensity_reason_casts() }}
+        entity_id as {{ entity }}_id,
+        prediction,
+        probability,
+        score,
+        model_log_odds,
+        score_source,
+        is_heuristic,
+        percentile,
+        score_rank,
+        decile,
+        band,
+        algorithm,
+        model_version,
+        as_of_date,
+        scored_at,
+        {%- for n in range(1, 4) %}
+        reason_{{ n }}_feature,
+        reason_{{ n }}_direction,
+        reason_{{ n }}_contribution{{ "," if not loop.last }}
+        {%- endfor %}
     from scores
 )
 

@@ -3,10 +3,11 @@
     - champion logistic_regression: generated SQL from its linear terms. Each number is filled
       (NULL or NaN -> training median), log1p-transformed when the term says so and standardized;
       each category level is an indicator; log-odds = intercept + sum(coefficient x input); the
-      calibrated probability = 1 / (1 + exp(-(slope x log-odds + intercept'))). This equals
+      calibrated probability = 1 / (1 + exp(-(slope x log-odds + intercept'))), kept within
+      [floor, 1 - floor] (floor = 1 / (calibration rows + 2): no certainty). This equals
       scikit-learn's predict_proba followed by the sigmoid calibration (audience/propensity) to
       floating-point rounding. Reasons: coefficient x (input - reference input) per feature.
-    - champion a tree model: the rows propensity_python_scores computed.
+    - champion a tree model or the blend: the rows propensity_python_scores computed.
     - not trained, heuristic declared: the heuristic score (audience/propensity/heuristic.py).
     Columns: prediction, prediction_kind, entity_type, entity_id, probability, score,
     model_log_odds (the champion's log-odds before calibration: breaks ties of the calibrated
@@ -158,10 +159,11 @@ from (
     select
         entity_id,
         log_odds as model_log_odds,
-        1.0 / (1.0 + exp(-greatest(-700.0, least(700.0,
+        {%- set floor = segment_sql_number(model.get('probability_floor') or 0.0) %}
+        least(1.0 - {{ floor }}, greatest({{ floor }}, 1.0 / (1.0 + exp(-greatest(-700.0, least(700.0,
             {{ segment_sql_number(model['calibration_slope']) }} * log_odds
             + {{ segment_sql_number(model['calibration_intercept']) }}
-        )))) as probability,
+        )))))) as probability,
         {{ audience_ranked_reasons(contributions) }} as reasons
     from (
         select

@@ -123,11 +123,18 @@ def _where(*conditions: str | None) -> str:
     return f"where {' and '.join(kept)}" if kept else ""
 
 
+def _is_test(spec: PredictionSpec) -> str:
+    """SQL: the row belongs to the declared test set (a NULL condition counts as not)."""
+    return f"coalesce({spec.test_condition}, false)" if spec.test_condition else "false"
+
+
 def label_summary(con, spec: PredictionSpec) -> pd.DataFrame:
-    """Labeled rows per cutoff (one row with cutoff NULL when the split is random)."""
+    """Labeled rows per cutoff and test-set membership (cutoff NULL when the split is random;
+    is_test false everywhere without a test_condition)."""
     cutoff = f"cast({quote(spec.cutoff_column)} as date)" if spec.cutoff_column else "null"
     query = f"""
-        select {cutoff} as cutoff, count(*) as rows, count({LABEL}) as labeled,
+        select {cutoff} as cutoff, {_is_test(spec)} as is_test, count(*) as rows,
+            count({LABEL}) as labeled,
             count(case when {LABEL} = 1 then 1 end) as positives,
             count(case when {LABEL} = 0 then 1 end) as negatives
         from (select *, cast(({spec.label}) as integer) as {LABEL} from {spec.feature_relation}
@@ -138,9 +145,9 @@ def label_summary(con, spec: PredictionSpec) -> pd.DataFrame:
         summary = con.sql(query).to_arrow_table().to_pandas()
     except Exception as error:  # a bad SQL expression in the declaration
         raise PropensityConfigError(
-            f"prediction {spec.name!r}: cannot read its label {spec.label_text or spec.label!r}"
-            f" or population {spec.population_text or spec.population!r} from"
-            f" {spec.feature_relation}: {error}"
+            f"prediction {spec.name!r}: cannot read its label {spec.label_text or spec.label!r},"
+            f" population {spec.population_text or spec.population!r} or test_condition"
+            f" {spec.test_text!r} from {spec.feature_relation}: {error}"
         ) from None
     other = summary["labeled"] - summary["positives"] - summary["negatives"]
     if (other > 0).any():
@@ -158,17 +165,20 @@ def load_rows(
     cutoffs: list | None,
     max_rows: int,
     total: int,
+    test: bool = False,
 ) -> pd.DataFrame:
-    """Labeled rows (of the given cutoffs; `total` of them, from label_summary), a deterministic
-    hash sample of at most ~max_rows, ordered by cutoff and id."""
+    """Labeled rows of the declared test set (test) or outside it (of the given cutoffs; `total`
+    of them, from label_summary), a deterministic hash sample of at most ~max_rows, ordered by
+    cutoff and id."""
     cutoff_filter = None
     if cutoffs is not None:
         listed = ", ".join(f"date '{pd.Timestamp(c).date()}'" for c in cutoffs)
         cutoff_filter = f"cast({quote(spec.cutoff_column)} as date) in ({listed})"
+    test_filter = _is_test(spec) if test else f"not {_is_test(spec)}"
     base = f"""
         select {_select_list(spec, features, with_label=True)}
         from {spec.feature_relation}
-        {_where(spec.population, cutoff_filter, f"({spec.label}) is not null")}
+        {_where(spec.population, cutoff_filter, f"({spec.label}) is not null", test_filter)}
     """
     sample = ""
     if total > max_rows:

@@ -13,6 +13,11 @@ Definitions (also in the model docs):
   function) broken by the model's raw log-odds, as the score marts rank them. ROC AUC, PR AUC,
   precision@k, lift@k and deciles use that ranking; log loss, Brier, ECE and the threshold
   metrics use the probability itself.
+- precision_at_k: precision among the declared champion_top_share of the rows (default 10%).
+- no certainty the data cannot support: with N calibration rows, no calibrated probability is
+  below 1 / (N + 2) or above 1 - 1 / (N + 2) (Laplace's rule of succession: what N rows all of
+  one class support), and each isotonic step is shrunk toward the base rate by two pseudo-rows,
+  so a step whose calibration rows were all positive (or all negative) does not say 1 (or 0).
 """
 
 from __future__ import annotations
@@ -27,6 +32,9 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 
 TOP_SHARES = (0.01, 0.05, 0.10, 0.20)
 EPSILON = 1e-15
+PRIOR_ROWS = 2.0  # pseudo-rows at the base rate added to every isotonic step
+# The champion metric: how a value ranks candidates (lower is better for log loss only).
+LOWER_IS_BETTER = {"log_loss": True, "roc_auc": False, "pr_auc": False, "precision_at_k": False}
 
 
 @dataclass
@@ -36,7 +44,8 @@ class Calibrator:
     sigmoid: p = expit(slope * log_odds + intercept) (Platt scaling). For a logistic regression
     this keeps the calibrated model a logistic model, so it is still scored by SQL.
     isotonic: a non-decreasing step function of the raw probability (more flexible; needs more
-    rows to be reliable).
+    rows to be reliable), each step shrunk toward the base rate (see the module docstring).
+    Either way the probability stays within [floor, 1 - floor], floor = 1 / (N + 2).
     """
 
     method: str
@@ -44,25 +53,50 @@ class Calibrator:
     intercept: float = 0.0
     thresholds: list[float] = field(default_factory=list)
     values: list[float] = field(default_factory=list)
+    floor: float = 0.0
 
     @classmethod
     def fit(cls, log_odds: np.ndarray, labels: np.ndarray, method: str) -> Calibrator:
+        floor = 1.0 / (labels.shape[0] + 2)
         if method == "isotonic":
-            model = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0)
-            model.fit(expit(log_odds), labels)
-            return cls(
-                "isotonic",
-                thresholds=[float(x) for x in model.X_thresholds_],
-                values=[float(y) for y in model.y_thresholds_],
-            )
+            thresholds, values = _shrunk_isotonic_steps(expit(log_odds), labels)
+            return cls("isotonic", thresholds=thresholds, values=values, floor=floor)
         model = LogisticRegression(C=1e6, solver="newton-cholesky", max_iter=100)
         model.fit(log_odds.reshape(-1, 1), labels)
-        return cls("sigmoid", slope=float(model.coef_[0, 0]), intercept=float(model.intercept_[0]))
+        return cls(
+            "sigmoid",
+            slope=float(model.coef_[0, 0]),
+            intercept=float(model.intercept_[0]),
+            floor=floor,
+        )
 
     def probability(self, log_odds: np.ndarray) -> np.ndarray:
         if self.method == "isotonic":
-            return np.interp(expit(log_odds), self.thresholds, self.values)
-        return expit(self.slope * log_odds + self.intercept)
+            probability = np.interp(expit(log_odds), self.thresholds, self.values)
+        else:
+            probability = expit(self.slope * log_odds + self.intercept)
+        return np.clip(probability, self.floor, 1 - self.floor)
+
+
+def _shrunk_isotonic_steps(x: np.ndarray, labels: np.ndarray) -> tuple[list, list]:
+    """The isotonic fit's steps, each step's rate shrunk toward the base rate by PRIOR_ROWS
+    pseudo-rows ((positives + 2 x base rate) / (rows + 2)), pooled again where shrinking made
+    neighbours decrease; returned as the (x, value) points np.interp reads: each step from its
+    lowest to its highest x, linear between steps (as scikit-learn's own thresholds)."""
+    order = np.argsort(x, kind="stable")
+    xs, ys = x[order], labels[order].astype("float64")
+    fitted = IsotonicRegression(y_min=0.0, y_max=1.0).fit(xs, ys).predict(xs)
+    starts = np.r_[0, np.flatnonzero(np.diff(fitted) != 0) + 1]
+    ends = np.r_[starts[1:], xs.shape[0]]
+    rows = (ends - starts).astype("float64")
+    shrunk = (np.add.reduceat(ys, starts) + PRIOR_ROWS * ys.mean()) / (rows + PRIOR_ROWS)
+    pooled = IsotonicRegression().fit_transform(
+        np.arange(rows.shape[0], dtype="float64"), shrunk, sample_weight=rows + PRIOR_ROWS
+    )
+    points = np.column_stack((xs[starts], xs[ends - 1])).ravel()
+    values = np.repeat(pooled, 2)
+    keep = np.r_[True, np.diff(points) > 0]  # a step of one distinct x is one point
+    return [float(v) for v in points[keep]], [float(v) for v in values[keep]]
 
 
 def calibration_method(algorithm: str, rows: int, isotonic_min_rows: int) -> str:
@@ -143,6 +177,7 @@ def classification_metrics(
     threshold: float,
     bins: int,
     rank: np.ndarray | None = None,
+    top_share: float = 0.1,
 ) -> dict[str, float]:
     labels = labels.astype(int)
     rank = probability if rank is None else rank
@@ -168,13 +203,21 @@ def classification_metrics(
         "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
     }
     order = top_share_order(rank)
-    for share in TOP_SHARES:
+    for share, suffix in [(s, f"{int(round(s * 100))}pct") for s in TOP_SHARES] + [
+        (top_share, "k")
+    ]:
         top = max(1, int(round(share * labels.shape[0])))
         hit_rate = float(labels[order[:top]].mean()) if labels.size else 0.0
-        suffix = f"{int(round(share * 100))}pct"
         metrics[f"precision_at_{suffix}"] = hit_rate
         metrics[f"lift_at_{suffix}"] = hit_rate / base_rate if base_rate else np.nan
     return metrics
+
+
+def best_by(metrics: dict[str, dict[str, float]], metric: str) -> str:
+    """The candidate with the best value of the champion metric (NaN counts as worst; ties: the
+    first in `metrics`' order)."""
+    sign = 1.0 if LOWER_IS_BETTER[metric] else -1.0
+    return min(metrics, key=lambda name: np.nan_to_num(sign * metrics[name][metric], nan=np.inf))
 
 
 def lift_table(labels: np.ndarray, scores: np.ndarray):

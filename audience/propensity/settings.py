@@ -14,7 +14,10 @@ import re
 from dataclasses import asdict, dataclass, field
 
 ALGORITHMS = ("logistic_regression", "hist_gradient_boosting", "random_forest")
-ENTITY_ID_COLUMNS = {"customer": "customer_id", "lead": "lead_id"}
+ENTITY_ID_COLUMNS = {"customer": "customer_id", "lead": "lead_id"}  # other entities name theirs
+# How the champion is chosen on the validation rows: the lowest log loss, or the highest of the
+# others (precision_at_k: the share of positives among the champion_top_share highest scores).
+CHAMPION_METRICS = ("log_loss", "roc_auc", "pr_auc", "precision_at_k")
 KINDS = ("propensity", "lookalike")
 DIRECTIONS = {"up": 1, "down": -1}
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -36,7 +39,7 @@ class HeuristicTerm:
 class PredictionSpec:
     name: str
     kind: str  # propensity | lookalike
-    entity: str  # customer | lead
+    entity: str  # customer, lead, or any name with an id_column
     id_column: str
     feature_relation: str  # training rows (relation name, rendered by dbt)
     score_relation: str  # rows to score (the feature relation itself when not declared)
@@ -53,16 +56,27 @@ class PredictionSpec:
     allow_leaky_features: tuple[str, ...] = ()
     algorithms: tuple[str, ...] = ALGORITHMS
     heuristic: tuple[HeuristicTerm, ...] = ()
+    test_condition: str | None = None  # rendered SQL: labeled rows never trained on
+    champion_metric: str = "log_loss"
+    champion_top_share: float = 0.1  # the k of precision_at_k, as a share of the rows
+    refit: bool = True  # the champion is refitted on every labeled row outside the test set
+    # {algorithm: {parameter: (values...)}}: the grid searched instead of the adaptive default
+    tuning: dict = field(default_factory=dict)
     label_column: str | None = None  # the label's column, when the label is one
     # What the user wrote, for messages (the rendered SQL above when absent).
     label_text: str | None = None
     population_text: str | None = None
+    test_condition_text: str | None = None
     feature_model: str | None = None  # dbt model names (relation names hold the database)
     score_model: str | None = None
 
     @property
     def is_temporal(self) -> bool:
         return self.cutoff_column is not None
+
+    @property
+    def test_text(self) -> str | None:
+        return self.test_condition_text or self.test_condition
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
@@ -173,10 +187,16 @@ def prediction_from_declaration(declaration: dict) -> PredictionSpec:
     kind = text("kind") or "propensity"
     if kind not in KINDS:
         raise PropensityConfigError(f"{where}: 'kind' must be one of {', '.join(KINDS)}")
-    entity = text("entity", required=True)
-    if entity not in ENTITY_ID_COLUMNS:
+    entity = (text("entity", required=True) or "").lower()
+    if not _NAME.match(entity):
         raise PropensityConfigError(
-            f"{where}: 'entity' must be one of {', '.join(ENTITY_ID_COLUMNS)}, got {entity!r}"
+            f"{where}: 'entity' must be a lowercase identifier (customer, lead, or a name of"
+            f" yours), got {entity!r}"
+        )
+    if entity not in ENTITY_ID_COLUMNS and not text("id_column"):
+        raise PropensityConfigError(
+            f"{where}: entity {entity!r} needs an 'id_column' (customer and lead default to"
+            " customer_id and lead_id)"
         )
     horizon = declaration.get("horizon_days")
     if horizon is not None:
@@ -213,6 +233,12 @@ def prediction_from_declaration(declaration: dict) -> PredictionSpec:
         )
     features = names("features") or None
     feature_relation = text("feature_relation", required=True)
+    champion_metric = text("champion_metric") or "log_loss"
+    if champion_metric not in CHAMPION_METRICS:
+        raise PropensityConfigError(
+            f"{where}: 'champion_metric' must be one of {', '.join(CHAMPION_METRICS)},"
+            f" got {champion_metric!r}"
+        )
     return PredictionSpec(
         name=name,
         kind=kind,
@@ -236,7 +262,68 @@ def prediction_from_declaration(declaration: dict) -> PredictionSpec:
         allow_leaky_features=names("allow_leaky_features"),
         algorithms=algorithms,
         heuristic=tuple(terms),
+        test_condition=text("test_condition"),
+        test_condition_text=text("test_condition_text"),
+        champion_metric=champion_metric,
+        champion_top_share=_share(declaration.get("champion_top_share"), where),
+        refit=_flag(declaration.get("refit", True), "refit", where),
+        tuning=_tuning(declaration.get("tuning"), algorithms, where),
     )
+
+
+def _share(value, where: str) -> float:
+    if value is None:
+        return 0.1
+    try:
+        share = float(value)
+    except (TypeError, ValueError):
+        share = float("nan")
+    if isinstance(value, bool) or not 0 < share <= 1:
+        raise PropensityConfigError(
+            f"{where}: 'champion_top_share' must be a share in (0, 1], got {value!r}"
+        )
+    return share
+
+
+def _flag(value, key: str, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise PropensityConfigError(f"{where}: '{key}' must be true or false, got {value!r}")
+    return value
+
+
+def _tuning(value, algorithms: tuple[str, ...], where: str) -> dict:
+    """{algorithm: {parameter: [values]}} -> the same with tuples, checked for its form (the
+    parameter names are checked against the estimators in candidates.check_tuning)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise PropensityConfigError(
+            f"{where}: 'tuning' must map algorithms to {{parameter: [values]}}, got {value!r}"
+        )
+    parsed = {}
+    for algorithm, grid in sorted(value.items()):
+        if algorithm not in algorithms:
+            raise PropensityConfigError(
+                f"{where}: 'tuning' names {algorithm!r}, which is not one of the prediction's"
+                f" algorithms ({', '.join(algorithms)})"
+            )
+        if not isinstance(grid, dict) or not grid:
+            raise PropensityConfigError(
+                f"{where}: tuning.{algorithm} must map parameters to lists of values, got {grid!r}"
+            )
+        parsed[algorithm] = {}
+        for parameter, values in sorted(grid.items()):
+            values = values if isinstance(values, list) else [values]
+            if not values or any(
+                isinstance(v, bool) or not (v is None or isinstance(v, (int, float, str)))
+                for v in values
+            ):
+                raise PropensityConfigError(
+                    f"{where}: tuning.{algorithm}.{parameter} must be a list of numbers, names or"
+                    f" null, got {values!r}"
+                )
+            parsed[algorithm][str(parameter)] = tuple(values)
+    return parsed
 
 
 def predictions_from_rows(rows: list[tuple[str, str]]) -> list[PredictionSpec]:

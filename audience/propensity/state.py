@@ -18,8 +18,9 @@ from contextlib import contextmanager
 import numpy as np
 import pandas as pd
 
+from audience.propensity.candidates import check_tuning
 from audience.propensity.data import ID, load_scoring_rows, resolve_features
-from audience.propensity.explain import REASON_COUNT, top_reasons, tree_contributions
+from audience.propensity.explain import REASON_COUNT, contributions, top_reasons
 from audience.propensity.settings import (
     PropensityConfigError,
     predictions_from_rows,
@@ -91,6 +92,8 @@ def check_declarations_current(rows: list[dict], fingerprint: str | None) -> Non
 def build_state(con, declarations: list[tuple[str, str]], settings_json: str | None, log=print):
     settings = training_settings_from_json(settings_json)
     specs = predictions_from_rows(declarations)
+    for spec in specs:  # every declaration is checked before the first one trains
+        check_tuning(spec)
     frames = []
     for spec in specs:
         started = time.perf_counter()
@@ -104,7 +107,8 @@ def build_state(con, declarations: list[tuple[str, str]], settings_json: str | N
 
 
 def python_scores(con, declarations: list[tuple[str, str]], state: pd.DataFrame, log=print):
-    """Scores of every prediction whose champion is not a logistic regression."""
+    """Scores of every prediction whose champion is not a logistic regression (tree models and
+    blends)."""
     specs = {spec.name: spec for spec in predictions_from_rows(declarations)}
     frames = []
     champions = state[
@@ -138,7 +142,7 @@ def python_scores(con, declarations: list[tuple[str, str]], state: pd.DataFrame,
 
 
 def _score_in_chunks(candidate, rows: pd.DataFrame, reason_columns: list[str]):
-    """tree_contributions over slices of SCORING_CHUNK_ROWS rows: a bounded working set (the
+    """contributions over slices of SCORING_CHUNK_ROWS rows: a bounded working set (the
     model inputs of one slice, not of every row). Forests score their slices on parallel threads
     (each slice is computed exactly as alone, so the result does not depend on the threads);
     boosting is already parallel inside scikit-learn."""
@@ -150,9 +154,7 @@ def _score_in_chunks(candidate, rows: pd.DataFrame, reason_columns: list[str]):
         return np.zeros(0), np.zeros((0, len(reason_columns)))
     workers = (os.cpu_count() or 1) if candidate.algorithm == "random_forest" else 1
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        parts = list(
-            pool.map(lambda part: tree_contributions(candidate, part, reason_columns), slices)
-        )
+        parts = list(pool.map(lambda part: contributions(candidate, part, reason_columns), slices))
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 

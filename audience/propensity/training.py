@@ -1,20 +1,22 @@
-"""Training one declared prediction: split, leakage guard, time-aware tuning, calibration,
-out-of-time evaluation, champion choice.
+"""Training one declared prediction: split, leakage guard, tuning, calibration, validation,
+champion choice, refit, test.
 
-1. Split. With a cutoff column the split is temporal: the latest cutoff with labels validates;
-   training uses the cutoffs whose label window (cutoff + horizon) ends by then, so no training
-   label is observed after the validation cutoff. Without one, a seeded stratified holdout.
+1. Split (splits.py): the declared test set aside; the development rows split by time (the
+   latest cutoff validates, training uses the cutoffs whose label window ends by then) or by a
+   seeded stratified holdout.
 2. Eligibility. Too few positives, negatives or training cutoffs: no model; the heuristic score
    is published instead and a note says why.
 3. Leakage guard. A feature that alone separates the training labels with ROC AUC above
    audience__propensity_leakage_auc is excluded (unless the declaration allows it).
-4. Tuning. Each candidate's settings are compared on time-aware folds: for each of the last
-   cv_folds training cutoffs, fit on the cutoffs whose label window ends before it and predict
-   it. The best mean fold AUC wins. The folds' predictions for the winning setting fit the
-   calibrator and the F1 threshold; the candidate is then refitted on all training rows.
-5. Evaluation on the validation rows; the champion has the lowest validation log loss (a proper
-   scoring rule: it rewards ranking and calibration together, so a candidate with a slightly
-   higher AUC but badly calibrated probabilities does not win; ties: declaration order).
+4. Tuning and calibration of every candidate on cross-validation folds, and the blend of the
+   logistic regression with the best tree candidate (tuning.py).
+5. Validation: every candidate, fitted on the training rows, predicts the validation rows; the
+   champion has the best value of the declared champion_metric there (default log loss, a proper
+   scoring rule: it rewards ranking and calibration together; ties: declaration order).
+6. Refit (default): the champion refitted on every development row and calibrated on the
+   out-of-fold predictions; that model is published. With refit: false, the champion as fitted
+   on the training rows is.
+7. Test: the published model measured on the declared test set (never used before this step).
 """
 
 from __future__ import annotations
@@ -24,18 +26,15 @@ import hashlib
 import json
 import pickle
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import sklearn
-from sklearn.metrics import roc_auc_score
 
 from audience.propensity.candidates import (
-    PARAMETER_GRIDS,
     CandidateError,
-    FittedCandidate,
-    fit_candidate,
+    PropensityTuningError,
+    size_tier,
 )
 from audience.propensity.data import (
     CUTOFF,
@@ -45,75 +44,36 @@ from audience.propensity.data import (
     FeatureColumns,
     PropensityDataError,
     label_summary,
-    load_rows,
     relation_columns,
     resolve_features,
-    stratified_holdout,
 )
 from audience.propensity.design import FeaturePlan
-from audience.propensity.evaluation import (
-    Calibrator,
-    best_f1_threshold,
-    calibration_method,
-    classification_metrics,
-    lift_table,
-    ranking,
-    reliability_table,
-)
+from audience.propensity.evaluation import best_by, classification_metrics, ranking
 from audience.propensity.explain import leakage_auc, permutation_importance
 from audience.propensity.heuristic import heuristic_score
+from audience.propensity.records import Records
 from audience.propensity.settings import (
     PredictionSpec,
     PropensityConfigError,
     TrainingSettings,
 )
+from audience.propensity.splits import Split, split_rows
+from audience.propensity.tuning import (
+    BLEND,
+    Candidate,
+    Published,
+    as_published,
+    blend,
+    make_folds,
+    refit,
+    tune_and_fit,
+)
 
 HEURISTIC = "heuristic"
 LEAKAGE_SAMPLE_ROWS = 50_000
-RANDOM_FOLDS = 3
-
-
-@dataclass
-class Records:
-    """The rows a prediction adds to propensity_model_state."""
-
-    prediction: str
-    rows: list[dict] = field(default_factory=list)
-    model_version: str | None = None
-
-    def add(self, record, name, value=None, text=None, candidate=None, level=None, position=None):
-        self.rows.append(
-            {
-                "prediction": self.prediction,
-                "record": record,
-                "candidate": candidate,
-                "name": name,
-                "level": level,
-                "position": position,
-                "value": None if value is None else float(value),
-                "text_value": None if text is None else str(text),
-            }
-        )
-
-    def note(self, text: str, log) -> None:
-        log(f"  {self.prediction}: {text}")
-        self.add("note", "note", text=text, position=sum(r["record"] == "note" for r in self.rows))
-
-
-@dataclass
-class Candidate:
-    """A tuned, calibrated, refitted candidate and its validation predictions."""
-
-    fitted: FittedCandidate
-    calibrator: Calibrator
-    threshold: float
-    cv_auc: float
-    validation_probability: np.ndarray
-    validation_log_odds: np.ndarray
-
-    @property
-    def validation_rank(self) -> np.ndarray:
-        return ranking(self.validation_probability, self.validation_log_odds)
+VALIDATION, TEST = "validation", "test"
+# The metrics that describe a ranking, not a probability: all a heuristic score gets.
+NOT_PROBABILITY_METRICS = ("log_loss", "brier", "ece", "threshold", "precision", "recall", "f1")
 
 
 def train_prediction(con, spec: PredictionSpec, settings: TrainingSettings, log=print) -> Records:
@@ -121,6 +81,8 @@ def train_prediction(con, spec: PredictionSpec, settings: TrainingSettings, log=
     records.add("setting", "kind", text=spec.kind)
     records.add("setting", "entity", text=spec.entity)
     records.add("setting", "declaration", text=spec.fingerprint_json())
+    if spec.test_condition:
+        records.setting("test_condition", spec.test_text)
     features = resolve_features(spec, con)
     _check_heuristic(spec, con)
     for skipped in features.skipped:
@@ -129,6 +91,10 @@ def train_prediction(con, spec: PredictionSpec, settings: TrainingSettings, log=
         _train(con, spec, settings, features, records, log)
     except PropensityDataError as error:
         _not_trained(spec, records, str(error), log)
+    except PropensityTuningError as error:  # scikit-learn refused a declared setting
+        if str(error).startswith("prediction "):
+            raise
+        raise PropensityConfigError(f"prediction {spec.name!r}: tuning: {error}") from None
     return records
 
 
@@ -159,98 +125,90 @@ def _not_trained(spec: PredictionSpec, records: Records, why: str, log) -> None:
     )
     records.note(f"no model trained: {why}; {fallback}", log)
     records.add("setting", "status", text=HEURISTIC if spec.heuristic else "not_trained")
-    records.model_version = _version(spec, None)
+    records.model_version = _version(spec)
 
 
 def _train(con, spec, settings, features: FeatureColumns, records: Records, log) -> None:
     summary = label_summary(con, spec)
-    labeled = summary[summary["labeled"] > 0]
-    if labeled.empty:
+    if summary.loc[~summary["is_test"], "labeled"].sum() == 0:
         raise PropensityDataError(
             f"the population has no labeled rows in {spec.feature_relation}"
-            + (
-                f" (population: {spec.population_text or spec.population})"
-                if spec.population
-                else ""
-            )
+            + (f" (population: {spec.population_text or spec.population})" * bool(spec.population))
+            + (f" outside the test set ({spec.test_text})" * bool(spec.test_condition))
         )
     extra = tuple(t.column for t in spec.heuristic if t.column not in features.numeric)
     loaded = FeatureColumns(features.numeric + extra, features.categorical, ())
-
-    if spec.is_temporal:
-        cutoffs = sorted(pd.Timestamp(c) for c in labeled["cutoff"].dropna())
-        if not cutoffs:
-            raise PropensityDataError(f"no labeled row has a {spec.cutoff_column}")
-        validation_cutoff = cutoffs[-1]
-        gap = pd.Timedelta(days=spec.horizon_days or 0)
-        training_cutoffs = [
-            c
-            for c in cutoffs
-            if (c + gap <= validation_cutoff if gap.days else c < validation_cutoff)
-        ]
-        by_cutoff = labeled.set_index(pd.to_datetime(labeled["cutoff"]))
-        _check_counts(spec, settings, by_cutoff.loc[training_cutoffs], "training")
-        _check_counts(spec, settings, by_cutoff.loc[[validation_cutoff]], "validation", minimum=1)
-        if len(training_cutoffs) < settings.min_training_cutoffs:
-            raise PropensityDataError(
-                f"only {len(training_cutoffs)} training cutoff(s) have a complete label window"
-                f" before the validation cutoff {validation_cutoff.date()}; at least"
-                f" {settings.min_training_cutoffs} are needed (var"
-                " audience__propensity_min_training_cutoffs)"
-            )
-        train = load_rows(
-            con,
-            spec,
-            loaded,
-            training_cutoffs,
-            settings.max_training_rows,
-            int(by_cutoff.loc[training_cutoffs, "labeled"].sum()),
-        )
-        valid = load_rows(
-            con,
-            spec,
-            loaded,
-            [validation_cutoff],
-            settings.max_validation_rows,
-            int(by_cutoff.loc[validation_cutoff, "labeled"]),
-        )
-        records.add("setting", "split_method", text="temporal")
-        records.add("setting", "validation_cutoff", text=str(validation_cutoff.date()))
-        records.add(
-            "setting",
-            "training_cutoffs",
-            text=f"{training_cutoffs[0].date()} to {training_cutoffs[-1].date()}"
-            f" ({len(training_cutoffs)} cutoffs)",
-        )
-    else:
-        _check_counts(spec, settings, labeled, "labeled")
-        cap = int(settings.max_training_rows / (1 - settings.holdout_share))
-        rows = load_rows(con, spec, loaded, None, cap, int(labeled["labeled"].sum()))
-        holdout = stratified_holdout(rows[LABEL].to_numpy(), settings.holdout_share, settings.seed)
-        train, valid = rows[~holdout].reset_index(drop=True), rows[holdout].reset_index(drop=True)
-        records.add("setting", "split_method", text="random")
-        records.add("setting", "holdout_share", value=settings.holdout_share)
-    y_train, y_valid = train[LABEL].to_numpy(), valid[LABEL].to_numpy()
-    for name, frame, labels in (("training", train, y_train), ("validation", valid, y_valid)):
-        records.add("setting", f"{name}_rows", value=len(frame))
-        records.add("setting", f"{name}_positives", value=int(labels.sum()))
-    log(
-        f"  {spec.name}: {len(train):,} training rows ({int(y_train.sum()):,} positive),"
-        f" {len(valid):,} validation rows ({int(y_valid.sum()):,} positive)"
-    )
+    split = split_rows(con, spec, settings, loaded, summary)
+    _record_split(spec, split, records, log)
+    train, valid = split.train, split.valid
+    y_train = train[LABEL].to_numpy()
 
     numeric, categorical = _leakage_guard(spec, settings, features, train, y_train, records, log)
     if not numeric and not categorical:
         raise PropensityDataError("every feature was excluded by the leakage guard")
     plan = FeaturePlan.fit(train, numeric, categorical)
-    folds = _folds(spec, settings, train, records, log)
+    folds = make_folds(spec, settings, train)
+    if folds.note:
+        records.note(folds.note, log)
+    records.setting("cv_method", folds.method)
+    minority = int(min(y_train.sum(), y_train.shape[0] - y_train.sum()))
+    records.setting("grid_tier", size_tier(minority))
 
+    candidates = _fit_candidates(spec, settings, plan, split, folds, records, log)
+    evaluated = _validate(spec, settings, candidates, valid, records)
+    selection = _selection_metrics(spec, settings, candidates, split, folds, evaluated, records)
+    champion = best_by(selection, spec.champion_metric)
+    for name, value in (
+        ("status", "trained"),
+        ("champion", champion),
+        ("champion_metric", spec.champion_metric),
+        ("champion_top_share", spec.champion_top_share),
+    ):
+        records.setting(name, value)
+    log(
+        f"  {spec.name}: champion {champion} by {spec.champion_metric}"
+        f" {selection[champion][spec.champion_metric]:.4f}, validation AUC"
+        f" {evaluated[champion]['roc_auc']:.4f}"
+    )
+    if spec.refit:
+        published = refit(champion, candidates, (numeric, categorical), split, folds, settings)
+    else:
+        published = as_published(candidates[champion], len(train))
+    records.setting("refit", "true" if published.is_refit else "false")
+    records.setting("published_training_rows", published.training_rows)
+    _record_linear_model(candidates, champion, published, records)
+    evaluated_on = VALIDATION
+    if split.test is not None:
+        evaluated_on = _evaluate_test(spec, settings, champion, published, split.test, records)
+    records.setting("evaluated_on", evaluated_on)
+    _publish(spec, settings, champion, candidates[champion], published, valid, records)
+    records.model_version = _version(spec, settings, split)
+
+
+def _record_split(spec, split: Split, records: Records, log) -> None:
+    for name, value in split.settings:
+        records.setting(name, value)
+    for note in split.notes:
+        records.note(note, log)
+    train, valid = split.train, split.valid
+    y_train, y_valid = train[LABEL].to_numpy(), valid[LABEL].to_numpy()
+    for name, frame, labels in (("training", train, y_train), ("validation", valid, y_valid)):
+        records.setting(f"{name}_rows", len(frame))
+        records.setting(f"{name}_positives", int(labels.sum()))
+    log(
+        f"  {spec.name}: {len(train):,} training rows ({int(y_train.sum()):,} positive),"
+        f" {len(valid):,} validation rows ({int(y_valid.sum()):,} positive)"
+        + (f", {len(split.test):,} test rows" if split.test is not None else "")
+    )
+
+
+def _fit_candidates(spec, settings, plan, split, folds, records, log) -> dict[str, Candidate]:
     candidates: dict[str, Candidate] = {}
     for algorithm in spec.algorithms:
         tick = time.perf_counter()
         try:
-            candidates[algorithm] = _tune_and_fit(
-                algorithm, plan, train, y_train, valid, folds, settings, records
+            candidates[algorithm] = tune_and_fit(
+                algorithm, spec, plan, split.train, split.valid, folds, settings, records
             )
         except CandidateError as error:
             records.note(f"candidate {algorithm} not fitted: {error}", log)
@@ -259,80 +217,148 @@ def _train(con, spec, settings, features: FeatureColumns, records: Records, log)
             f"  {spec.name}: {algorithm} cv AUC {candidates[algorithm].cv_auc:.4f}"
             f" ({time.perf_counter() - tick:.1f}s)"
         )
-
     if not candidates:
         raise PropensityDataError("no candidate could be fitted (see the notes above)")
+    mixed = blend(candidates, split.train, folds)
+    if mixed is not None:
+        candidates[BLEND] = mixed
+        log(f"  {spec.name}: blend of {' + '.join(mixed.members)} cv AUC {mixed.cv_auc:.4f}")
+    return candidates
+
+
+def _validate(spec, settings, candidates, valid, records) -> dict[str, dict]:
+    """Every candidate's metrics on the validation rows (and the heuristic's), recorded."""
+    y_valid = valid[LABEL].to_numpy()
     evaluated = {}
-    for algorithm, candidate in candidates.items():
+    for name, candidate in candidates.items():
+        probability, rank = candidate.validation_probability, candidate.validation_rank
         metrics = classification_metrics(
             y_valid,
-            candidate.validation_probability,
+            probability,
             candidate.threshold,
             settings.calibration_bins,
-            candidate.validation_rank,
+            rank,
+            spec.champion_top_share,
         )
         metrics["cv_roc_auc"] = candidate.cv_auc
-        evaluated[algorithm] = metrics
-    champion = min(evaluated, key=lambda a: np.nan_to_num(evaluated[a]["log_loss"], nan=np.inf))
-    records.add("setting", "status", text="trained")
-    records.add("setting", "champion", text=champion)
-    log(f"  {spec.name}: champion {champion}, validation AUC {evaluated[champion]['roc_auc']:.4f}")
-
-    for algorithm, candidate in candidates.items():
-        metrics = evaluated[algorithm]
-        for name, value in metrics.items():
-            records.add("metric", name, value=value, candidate=algorithm)
-        records.add(
-            "metric", "parameters", text=json.dumps(candidate.fitted.params), candidate=algorithm
+        evaluated[name] = metrics
+        records.metrics(
+            name,
+            VALIDATION,
+            metrics,
+            parameters=json.dumps(candidate.fitted.params, sort_keys=True),
+            calibration=candidate.calibrator.method,
         )
-        records.add("metric", "calibration", text=candidate.calibrator.method, candidate=algorithm)
-        _add_curves(records, algorithm, y_valid, candidate, settings)
-        if candidate.fitted.is_linear:
-            _add_linear_terms(records, candidate)
-
+        records.curves(name, VALIDATION, y_valid, probability, rank, settings.calibration_bins)
     if spec.heuristic:
-        score = heuristic_score(valid, spec.heuristic)
-        metrics = classification_metrics(y_valid, score, 0.5, settings.calibration_bins)
-        for name in ("log_loss", "brier", "ece", "threshold", "precision", "recall", "f1"):
-            metrics[name] = np.nan  # a ranking, not a probability: these do not apply
-        for name, value in metrics.items():
-            records.add("metric", name, value=value, candidate=HEURISTIC)
-        for decile, rows, hits, rate, lift, gain in lift_table(y_valid, score):
-            _add_lift(records, HEURISTIC, decile, rows, hits, rate, lift, gain)
+        _heuristic_metrics(spec, settings, valid, VALIDATION, records)
+    return evaluated
 
-    best = candidates[champion]
+
+def _selection_metrics(spec, settings, candidates, split, folds, evaluated, records):
+    """What the champion is chosen on. Temporal split: the validation cutoff's metrics (the
+    latest period). Random split: the out-of-fold predictions of every development row (the
+    tuning folds' and the holdout's, calibrated), 1 / holdout_share times the holdout's rows: on
+    a few hundred positives the holdout alone picks the wrong candidate too often."""
+    if spec.is_temporal:
+        selection, rows = evaluated, "the validation cutoff"
+    else:
+        labels = np.concatenate([folds.labels(split.train[LABEL].to_numpy()), split.valid[LABEL]])
+        selection = {}
+        for name, candidate in candidates.items():
+            log_odds = np.concatenate([candidate.fold_log_odds, candidate.validation_log_odds])
+            probability = candidate.calibrator.probability(log_odds)
+            selection[name] = classification_metrics(
+                labels,
+                probability,
+                candidate.threshold,
+                settings.calibration_bins,
+                ranking(probability, log_odds),
+                spec.champion_top_share,
+            )
+        rows = f"out-of-fold predictions of {labels.shape[0]:,} development rows"
+    records.setting("selected_on", rows)
+    for name, metrics in selection.items():
+        value = metrics[spec.champion_metric]
+        records.add("metric", "selection_value", value=value, candidate=name, level=VALIDATION)
+    return selection
+
+
+def _heuristic_metrics(spec, settings, rows, split: str, records: Records) -> None:
+    labels = rows[LABEL].to_numpy()
+    score = heuristic_score(rows, spec.heuristic)
+    metrics = classification_metrics(
+        labels, score, 0.5, settings.calibration_bins, top_share=spec.champion_top_share
+    )
+    metrics.update(dict.fromkeys(NOT_PROBABILITY_METRICS, np.nan))  # a ranking, not a probability
+    records.metrics(HEURISTIC, split, metrics)
+    records.lift(HEURISTIC, split, labels, score)
+
+
+def _evaluate_test(spec, settings, champion, published: Published, test, records) -> str:
+    """The published model (and the heuristic) on the declared test set."""
+    labels = test[LABEL].to_numpy()
+    log_odds = published.fitted.log_odds(test)
+    probability = published.calibrator.probability(log_odds)
+    rank = ranking(probability, log_odds)
+    metrics = classification_metrics(
+        labels,
+        probability,
+        published.threshold,
+        settings.calibration_bins,
+        rank,
+        spec.champion_top_share,
+    )
+    records.metrics(
+        champion,
+        TEST,
+        metrics,
+        parameters=json.dumps(published.fitted.params, sort_keys=True),
+        calibration=published.calibrator.method,
+    )
+    records.curves(champion, TEST, labels, probability, rank, settings.calibration_bins)
+    if spec.heuristic:
+        _heuristic_metrics(spec, settings, test, TEST, records)
+    _prediction_rows(records, "test_prediction", champion, test, probability, rank)
+    return TEST
+
+
+def _record_linear_model(candidates, champion, published: Published, records) -> None:
+    """The logistic regression's terms: of the published model when it is the champion, else
+    of the candidate fitted on the training rows."""
+    if champion == "logistic_regression":
+        records.linear_model(published.fitted, published.calibrator)
+    elif "logistic_regression" in candidates:
+        linear = candidates["logistic_regression"]
+        records.linear_model(linear.fitted, linear.calibrator)
+
+
+def _publish(spec, settings, champion, best: Candidate, published, valid, records) -> None:
+    """Permutation importance (of the champion on the validation rows, which it has not seen
+    before its refit), the champion's validation predictions, and the published model."""
+    y_valid = valid[LABEL].to_numpy()
     sample = _sample(len(valid), settings.importance_rows, settings.seed)
     importance = permutation_importance(
         best.fitted, valid.iloc[sample].reset_index(drop=True), y_valid[sample], settings.seed
     )
-    for rank, (feature, mean, spread) in enumerate(
-        sorted(importance, key=lambda item: (-item[1], item[0])), start=1
-    ):
+    ordered = sorted(importance, key=lambda item: (-item[1], item[0]))
+    for rank, (feature, mean, spread) in enumerate(ordered, start=1):
         records.add("importance", feature, value=mean, candidate=champion, position=rank)
         records.add("importance_std", feature, value=spread, candidate=champion, position=rank)
-    # value = calibrated probability, position = its rank as the score marts rank it
-    for entity_id, cutoff, probability, rank in zip(
-        valid[ID],
-        valid[CUTOFF] if CUTOFF in valid else [None] * len(valid),
+    _prediction_rows(
+        records,
+        "validation_prediction",
+        champion,
+        valid,
         best.validation_probability,
         best.validation_rank,
-        strict=True,
-    ):
-        records.add(
-            "validation_prediction",
-            str(entity_id),
-            value=probability,
-            candidate=champion,
-            level=None if cutoff is None else str(pd.Timestamp(cutoff).date()),
-            position=int(rank),
-        )
-    reason_columns = [f for f, *_ in sorted(importance, key=lambda i: (-i[1], i[0]))]
+    )
     artifact = {
         "sklearn": sklearn.__version__,
-        "candidate": best.fitted,
-        "calibrator": best.calibrator,
-        "reason_columns": reason_columns[: settings.reason_features],
-        "threshold": best.threshold,
+        "candidate": published.fitted,
+        "calibrator": published.calibrator,
+        "reason_columns": [feature for feature, *_ in ordered][: settings.reason_features],
+        "threshold": published.threshold,
     }
     records.add(
         "artifact",
@@ -340,22 +366,20 @@ def _train(con, spec, settings, features: FeatureColumns, records: Records, log)
         candidate=champion,
         text=base64.b64encode(pickle.dumps(artifact, protocol=5)).decode("ascii"),
     )
-    records.model_version = _version(spec, (train, valid, settings))
 
 
-def _check_counts(spec, settings, counts: pd.DataFrame, what: str, minimum: int | None = None):
-    positives, negatives = int(counts["positives"].sum()), int(counts["negatives"].sum())
-    need_positive = settings.min_positives if minimum is None else minimum
-    need_negative = settings.min_negatives if minimum is None else minimum
-    if positives == 0 or negatives == 0:
-        raise PropensityDataError(
-            f"the {what} rows have a single class ({positives} positive, {negatives} negative)"
-        )
-    if positives < need_positive or negatives < need_negative:
-        raise PropensityDataError(
-            f"the {what} rows have {positives} positive and {negatives} negative labels; at"
-            f" least {need_positive} and {need_negative} are needed (vars"
-            " audience__propensity_min_positives / _min_negatives)"
+def _prediction_rows(records, record, champion, rows, probability, rank) -> None:
+    """value = calibrated probability, position = its rank as the score marts rank it, level =
+    the row's cutoff."""
+    cutoffs = rows[CUTOFF] if CUTOFF in rows else [None] * len(rows)
+    for entity_id, cutoff, p, r in zip(rows[ID], cutoffs, probability, rank, strict=True):
+        records.add(
+            record,
+            str(entity_id),
+            value=p,
+            candidate=champion,
+            level=None if cutoff is None else str(pd.Timestamp(cutoff).date()),
+            position=int(r),
         )
 
 
@@ -381,172 +405,21 @@ def _leakage_guard(spec, settings, features, train, labels, records, log):
     return tuple(kept["numeric"]), tuple(kept["categorical"])
 
 
-def _folds(spec, settings, train, records, log) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(fit rows, predict rows) index pairs for tuning and calibration."""
-    folds = []
-    if spec.is_temporal:
-        cutoffs = sorted(train[CUTOFF].unique())
-        gap = pd.Timedelta(days=spec.horizon_days or 0)
-        for fold_cutoff in reversed(cutoffs):
-            if len(folds) == settings.cv_folds:
-                break
-            fit = (train[CUTOFF] + gap <= fold_cutoff) if gap.days else train[CUTOFF] < fold_cutoff
-            fit = fit.to_numpy() & (train[CUTOFF] < fold_cutoff).to_numpy()
-            predict = (train[CUTOFF] == fold_cutoff).to_numpy()
-            labels = train[LABEL].to_numpy()
-            if fit.any() and 0 < labels[fit].sum() < fit.sum() and labels[predict].sum() > 0:
-                folds.append((np.flatnonzero(fit), np.flatnonzero(predict)))
-        if folds:
-            records.add("setting", "cv_method", text=f"time-aware, {len(folds)} fold(s)")
-            return folds[::-1]
-        records.note(
-            "too few training cutoffs for time-aware folds: tuning and calibration use seeded"
-            f" stratified {RANDOM_FOLDS}-fold cross-validation within the training cutoffs",
-            log,
-        )
-    labels = train[LABEL].to_numpy()
-    rng = np.random.default_rng(settings.seed)
-    fold_of = np.zeros(labels.shape[0], dtype=int)
-    for value in (0, 1):
-        index = rng.permutation(np.flatnonzero(labels == value))
-        fold_of[index] = np.arange(index.shape[0]) % RANDOM_FOLDS
-    records.add("setting", "cv_method", text=f"stratified random, {RANDOM_FOLDS} folds")
-    return [
-        (np.flatnonzero(fold_of != k), np.flatnonzero(fold_of == k)) for k in range(RANDOM_FOLDS)
-    ]
-
-
-def _tune_and_fit(algorithm, plan, train, y_train, valid, folds, settings, records) -> Candidate:
-    best = None
-    for params in PARAMETER_GRIDS[algorithm]:
-        aucs, out_of_fold = [], []
-        for fit_rows, predict_rows in folds:
-            fitted = fit_candidate(
-                algorithm, params, plan, train.iloc[fit_rows], y_train[fit_rows], settings.seed
-            )
-            log_odds = fitted.log_odds(train.iloc[predict_rows])
-            labels = y_train[predict_rows]
-            if 0 < labels.sum() < labels.shape[0]:
-                aucs.append(roc_auc_score(labels, log_odds))
-            out_of_fold.append((log_odds, labels))
-        cv_auc = float(np.mean(aucs)) if aucs else float("nan")
-        records.add("tuning", json.dumps(params, sort_keys=True), value=cv_auc, candidate=algorithm)
-        if best is None or cv_auc > best[0]:
-            best = (cv_auc, params, out_of_fold)
-    cv_auc, params, out_of_fold = best
-    oof_log_odds = np.concatenate([lo for lo, _ in out_of_fold])
-    oof_labels = np.concatenate([y for _, y in out_of_fold])
-    method = calibration_method(algorithm, oof_labels.shape[0], settings.isotonic_min_rows)
-    calibrator = Calibrator.fit(oof_log_odds, oof_labels, method)
-    threshold = best_f1_threshold(oof_labels, calibrator.probability(oof_log_odds))
-    fitted = fit_candidate(algorithm, params, plan, train, y_train, settings.seed)
-    log_odds = fitted.log_odds(valid)
-    return Candidate(
-        fitted, calibrator, threshold, cv_auc, calibrator.probability(log_odds), log_odds
-    )
-
-
-def _add_curves(records, algorithm, labels, candidate: Candidate, settings) -> None:
-    probability = candidate.validation_probability
-    for decile, rows, hits, rate, lift, gain in lift_table(labels, candidate.validation_rank):
-        _add_lift(records, algorithm, decile, rows, hits, rate, lift, gain)
-    for bin_, predicted, observed, rows in reliability_table(
-        labels, probability, settings.calibration_bins
-    ):
-        records.add(
-            "reliability", "mean_predicted", value=predicted, candidate=algorithm, position=bin_
-        )
-        records.add(
-            "reliability", "observed_rate", value=observed, candidate=algorithm, position=bin_
-        )
-        records.add("reliability", "rows", value=rows, candidate=algorithm, position=bin_)
-
-
-def _add_lift(records, candidate, decile, rows, hits, rate, lift, gain) -> None:
-    for name, value in (
-        ("rows", rows),
-        ("positives", hits),
-        ("positive_rate", rate),
-        ("lift", lift),
-        ("cumulative_gain", gain),
-    ):
-        records.add("lift", name, value=value, candidate=candidate, position=decile)
-
-
-def _add_linear_terms(records: Records, candidate: Candidate) -> None:
-    """What the generated SQL scores with: per term its coefficient (on the standardized input),
-    and how the column is prepared; the intercept and the sigmoid calibration."""
-    fitted = candidate.fitted
-    coefficients = fitted.estimator.coef_[0]
-    numeric = {t.column: t for t in fitted.plan.numeric}
-    for position, ((column, level), coefficient) in enumerate(
-        zip(fitted.plan.linear_terms(), coefficients, strict=True)
-    ):
-        preparation = None
-        if level is None:
-            term = numeric[column]
-            preparation = json.dumps(
-                {
-                    "transform": term.transform,
-                    "fill": term.fill,
-                    "mean": term.mean,
-                    "scale": term.scale,
-                    # the reference row's input (the fill, i.e. the median): reasons measure
-                    # each row against it
-                    "reference_input": float(term.standardized(np.array([term.fill]))[0]),
-                }
-            )
-        else:
-            preparation = json.dumps({"reference_level": _reference_level(fitted.plan, column)})
-        records.add(
-            "linear_term",
-            column,
-            value=float(coefficient),
-            text=preparation,
-            candidate=fitted.algorithm,
-            level=level,
-            position=position,
-        )
-    records.add(
-        "linear_model",
-        "intercept",
-        value=float(fitted.estimator.intercept_[0]),
-        candidate=fitted.algorithm,
-    )
-    records.add(
-        "linear_model",
-        "calibration_slope",
-        value=candidate.calibrator.slope,
-        candidate=fitted.algorithm,
-    )
-    records.add(
-        "linear_model",
-        "calibration_intercept",
-        value=candidate.calibrator.intercept,
-        candidate=fitted.algorithm,
-    )
-
-
-def _reference_level(plan: FeaturePlan, column: str) -> str | None:
-    for term in plan.categorical:
-        if term.column == column:
-            return term.levels[0] if term.levels else None
-    return None
-
-
 def _sample(rows: int, cap: int, seed: int) -> np.ndarray:
     if rows <= cap:
         return np.arange(rows)
     return np.sort(np.random.default_rng(seed).choice(rows, cap, replace=False))
 
 
-def _version(spec: PredictionSpec, data) -> str:
+def _version(spec: PredictionSpec, settings=None, split: Split | None = None) -> str:
+    """A hash of the declaration, the settings and every row the model saw or was measured on
+    (no relation names: the same for any warehouse file name)."""
     digest = hashlib.sha256(spec.fingerprint_json().encode())
-    if data is not None:
-        train, valid, settings = data
+    if split is not None:
         digest.update(settings.to_json().encode())
-        for frame in (train, valid):
-            digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+        for frame in (split.train, split.valid, split.refit, split.test):
+            if frame is not None:
+                digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
     return digest.hexdigest()[:16]
 
 

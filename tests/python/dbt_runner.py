@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -114,3 +115,20 @@ def build_ok(
     )
     assert result.returncode == 0, result.output[-6000:]
     return result
+
+
+def copy_project(project: Path, user_models: dict[str, str] | None = None) -> Path:
+    """A copy of this dbt project at `project` (models, macros, Python models, seeds, profiles,
+    generic tests), plus models a user would add: {name: SQL} in models/user/."""
+    project.mkdir(parents=True)
+    for item in ("dbt_project.yml", "models", "macros", "python_models", "seeds", "profiles"):
+        source = PROJECT_DIR / item
+        copy = shutil.copy if source.is_file() else shutil.copytree
+        copy(source, project / item)
+    shutil.copytree(PROJECT_DIR / "tests" / "generic", project / "tests" / "generic")
+    if user_models:
+        folder = project / "models" / "user"
+        folder.mkdir()
+        for name, sql in user_models.items():
+            (folder / f"{name}.sql").write_text(sql)
+    return project

@@ -3,19 +3,31 @@ the large demo data set, and a prediction declared on a user's own feature table
 
 from __future__ import annotations
 
-import shutil
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
-from dbt_runner import PROJECT_DIR, build_ok
+from dbt_runner import build_ok, copy_project, run_dbt
 from sklearn.metrics import roc_auc_score
+from small_imbalanced import baseline_aucs
 
-from audience.propensity.data import ID, load_scoring_rows, resolve_features
+from audience.propensity.data import (
+    ID,
+    LABEL,
+    label_summary,
+    load_scoring_rows,
+    resolve_features,
+)
 from audience.propensity.evaluation import expected_calibration_error
 from audience.propensity.heuristic import heuristic_score
-from audience.propensity.settings import HeuristicTerm, predictions_from_rows
-from audience.propensity.training import decode_artifact
+from audience.propensity.settings import (
+    HeuristicTerm,
+    predictions_from_rows,
+    training_settings_from_json,
+)
+from audience.propensity.splits import split_rows
+from audience.propensity.training import decode_artifact, train_prediction
 
 # prediction -> (label in the truth file, label column and id column of the snapshot model)
 SHIPPED = {
@@ -25,6 +37,7 @@ SHIPPED = {
 }
 MAX_AUC_GAP = 0.03
 MAX_ECE = 0.03
+BASELINE_TOLERANCE = 0.005
 
 
 def _read(result, query: str) -> pd.DataFrame:
@@ -154,6 +167,63 @@ def test_score_marts_rank_band_and_explain(large_build):
     assert (per_type["rfm"] == per_type["behavioral"]).all()
 
 
+def test_every_entity_type_in_entity_scores_without_certainty_and_with_a_strict_rank(large_build):
+    """entity_scores holds every entity type (customer_scores and lead_scores are its slices);
+    no probability is exactly 0 or 1 (the demo's band-A churners were all 1.0 with an unbounded
+    isotonic top step); score_rank numbers every row by score, raw log-odds, then entity id."""
+    scores = _read(large_build, "select * from marts.entity_scores")
+    assert set(scores["entity_type"]) == {"customer", "lead"}
+    for entity in ("customer", "lead"):
+        mart = _read(large_build, f"select count(*) as n from marts.{entity}_scores")["n"][0]
+        assert mart == (scores["entity_type"] == entity).sum() > 0
+    model = scores[~scores["is_heuristic"]]
+    assert model["probability"].between(0, 1, inclusive="neither").all()
+    for name, group in scores.groupby("prediction"):
+        ordered = group.sort_values(
+            ["score", "model_log_odds", "entity_id"], ascending=[False, False, True]
+        )
+        assert list(ordered["score_rank"]) == list(range(1, len(group) + 1)), name
+        band_a = group[group["band"] == "A"]
+        if not group["is_heuristic"].any():
+            assert band_a["probability"].max() < 1, name
+
+
+def test_on_the_demo_data_the_champion_is_not_worse_than_the_naive_baselines(large_build):
+    """churn_90d with its latest labeled cutoff declared as the test set, trained as dbt trains
+    it: the published model's test ROC AUC is at least that of default gradient boosting and of
+    a standardized logistic regression fitted on the rows the published model was fitted on,
+    within 0.005."""
+    with large_build.connect() as con:
+        declarations = con.sql(
+            "select prediction, declaration_json from propensity.propensity_declarations"
+        ).fetchall()
+        shipped = {s.name: s for s in predictions_from_rows(declarations)}["churn_90d"]
+        ((last,),) = con.sql(
+            "select max(cutoff_date) from features.fct_customer_snapshots"
+            " where churn_90d is not null"
+        ).fetchall()
+        condition = f"cutoff_date = date '{last}'"
+        spec = replace(shipped, test_condition=condition, test_condition_text=condition)
+        settings = training_settings_from_json(None)
+        records = pd.DataFrame(train_prediction(con, spec, settings, log=lambda _: None).rows)
+        features = resolve_features(spec, con)
+        split = split_rows(con, spec, settings, features, label_summary(con, spec))
+    setting = records[records["record"] == "setting"].set_index("name")
+    champion = setting.loc["champion", "text_value"]
+    assert setting.loc["published_training_rows", "value"] == len(split.refit)
+    metric = records[(records["record"] == "metric") & (records["level"] == "test")]
+    auc = metric.set_index(["candidate", "name"]).loc[(champion, "roc_auc"), "value"]
+    assert metric.set_index(["candidate", "name"]).loc[(champion, "validation_rows"), "value"] == (
+        len(split.test)
+    )
+    baselines = baseline_aucs(
+        split.refit, split.test, LABEL, features.numeric, features.categorical
+    )
+    print(f"demo churn_90d: champion {champion} test AUC {auc:.4f}, {baselines}")
+    for name, baseline in baselines.items():
+        assert auc >= baseline - BASELINE_TOLERANCE, name
+
+
 # --- a prediction declared on a user's own feature table ------------------------------------
 
 
@@ -187,59 +257,67 @@ def _user_tables(folder, rng) -> None:
     scoring.to_parquet(folder / "account_scoring.parquet")
 
 
+USER_PREDICTIONS = [
+    {
+        "name": "plan_upgrade",
+        "entity": "customer",
+        "feature_model": "account_training",
+        "score_model": "account_scoring",
+        "label": "upgraded",
+        "algorithms": ["logistic_regression"],
+    },
+    {
+        "name": "big_upgrade",  # too few positives: the heuristic is published
+        "entity": "customer",
+        "feature_model": "account_training",
+        "score_model": "account_scoring",
+        "label": "upgraded = 1 and seats >= 99",
+        "heuristic": {"seats": "up", "monthly_spend": "up"},
+    },
+    {
+        "name": "nobody",  # empty population: no model, no heuristic, a note
+        "entity": "customer",
+        "feature_model": "account_training",
+        "label": "upgraded",
+        "population": "seats > 1000",
+    },
+    {
+        "name": "account_upgrade",  # an entity of the user's own, with a declared test set
+        "entity": "account",
+        "id_column": "customer_id",
+        "feature_model": "account_training",
+        "label": "upgraded",
+        "test_condition": "customer_id > 'C0005000'",
+        "algorithms": ["logistic_regression", "hist_gradient_boosting"],
+        "champion_metric": "roc_auc",
+    },
+]
+
+
 @pytest.fixture(scope="module")
-def user_build(demo_data, tmp_path_factory):
+def user_build(tmp_path_factory):
     """The project copied with two models a user would add (plain SQL over their own files) and
-    three predictions declared in vars: no Python."""
+    four predictions declared in vars: no Python, and no shop or CRM file at all (the data
+    folder is empty)."""
     root = tmp_path_factory.mktemp("user_prediction")
-    project = root / "project"
-    project.mkdir()
-    for item in ("dbt_project.yml", "models", "macros", "python_models", "seeds", "profiles"):
-        source = PROJECT_DIR / item
-        copy = shutil.copy if source.is_file() else shutil.copytree
-        copy(source, project / item)
-    shutil.copytree(PROJECT_DIR / "tests" / "generic", project / "tests" / "generic")
     _user_tables(root, np.random.default_rng(5))
-    user_models = project / "models" / "user"
-    user_models.mkdir()
-    for name in ("account_training", "account_scoring"):
-        (user_models / f"{name}.sql").write_text(
-            f"select * exclude (true_probability) from read_parquet('{root / name}.parquet')\n"
-        )
-    user_vars = {
-        "audience__predictions": [
-            {
-                "name": "plan_upgrade",
-                "entity": "customer",
-                "feature_model": "account_training",
-                "score_model": "account_scoring",
-                "label": "upgraded",
-                "algorithms": ["logistic_regression"],
-            },
-            {
-                "name": "big_upgrade",  # too few positives: the heuristic is published
-                "entity": "customer",
-                "feature_model": "account_training",
-                "score_model": "account_scoring",
-                "label": "upgraded = 1 and seats >= 99",
-                "heuristic": {"seats": "up", "monthly_spend": "up"},
-            },
-            {
-                "name": "nobody",  # empty population: no model, no heuristic, a note
-                "entity": "customer",
-                "feature_model": "account_training",
-                "label": "upgraded",
-                "population": "seats > 1000",
-            },
-        ],
-        "audience__lookalikes": [],
-    }
-    result = build_ok(demo_data, root / "work", user_vars, project_dir=project)
-    return result, root
+    reader = "select * exclude (true_probability) from read_parquet('{}')\n"
+    project = copy_project(
+        root / "project",
+        {
+            name: reader.format(root / f"{name}.parquet")
+            for name in ("account_training", "account_scoring")
+        },
+    )
+    empty = root / "no_shop_files"
+    empty.mkdir()
+    user_vars = {"audience__predictions": USER_PREDICTIONS, "audience__lookalikes": []}
+    result = build_ok(empty, root / "work", user_vars, project_dir=project)
+    return result, root, project, empty
 
 
 def test_user_prediction_trains_scores_and_evaluates(user_build):
-    result, root = user_build
+    result, root, *_ = user_build
     models = _read(result, "select * from marts.prediction_models order by prediction")
     by_name = models.set_index("prediction")
     assert by_name.loc["plan_upgrade", "status"] == "trained"
@@ -296,7 +374,7 @@ def test_user_prediction_sql_scores_equal_scikit_learn(user_build):
     """The logistic champion is scored by generated SQL; scikit-learn's predict_proba of the
     stored model, then its sigmoid calibration, gives the same numbers within 1e-9, including
     for a plan level never seen in training and missing seat counts."""
-    result, _ = user_build
+    result, *_ = user_build
     with result.connect() as con:
         declarations = con.sql(
             "select prediction, declaration_json from propensity.propensity_declarations"
@@ -324,3 +402,49 @@ def test_user_prediction_sql_scores_equal_scikit_learn(user_build):
     assert np.abs(joined["python"] - joined["probability"]).max() <= 1e-9
     unseen = joined[joined["customer_id"].isin([f"C{i:07d}" for i in range(1, 11)])]
     assert len(unseen) == 10 and unseen["probability"].notna().all()
+
+
+def test_a_user_entity_with_a_test_set_is_refitted_and_measured_out_of_sample(user_build):
+    result, root, *_ = user_build
+    where = "where prediction = 'account_upgrade'"
+    (model,) = _read(result, f"select * from marts.prediction_models {where}").itertuples()
+    assert model.status == "trained" and model.evaluated_on == "test"
+    assert model.test_rows == 1000 and model.is_refit and model.published_training_rows == 5000
+    assert model.champion_metric == "roc_auc"
+    evaluation = _read(result, f"select * from marts.model_evaluation {where}")
+    test = evaluation[evaluation["evaluated_on"] == "test"]
+    assert list(test["candidate"]) == [model.champion] and test["is_refit"].all()
+    assert test["validation_rows"].iloc[0] == 1000
+    validation = evaluation[evaluation["evaluated_on"] == "validation"]
+    best = validation.loc[validation["champion_metric_value"].idxmax(), "candidate"]
+    assert best == model.champion
+    # the test metric is the published scores' AUC on the test rows
+    scores = _read(
+        result, f"select entity_id as customer_id, probability from marts.entity_scores {where}"
+    )
+    planted = pd.read_parquet(root / "account_training.parquet")
+    joined = scores.merge(planted, on="customer_id")
+    assert len(joined) == 6000 and set(
+        _read(result, "select entity_type from marts.entity_scores")["entity_type"]
+    ) == {"customer", "account"}
+    tested = joined[joined["customer_id"] > "C0005000"]
+    assert roc_auc_score(tested["upgraded"], tested["probability"]) == pytest.approx(
+        test["roc_auc"].iloc[0], abs=1e-9
+    )
+
+
+def test_a_changed_declaration_is_never_trained_from_the_old_one(user_build):
+    """Building the models after propensity_declarations with other declarations stops, naming
+    what to build, instead of training the declarations of the last full build."""
+    result, root, project, empty = user_build
+    changed = [dict(USER_PREDICTIONS[0], label="seats > 50")]
+    stale = run_dbt(
+        ["build", "--select", "propensity_model_state+"],
+        empty,
+        root / "work",
+        {"audience__predictions": changed, "audience__lookalikes": []},
+        project,
+    )
+    assert stale.returncode != 0
+    assert "it was not rebuilt after they changed" in stale.output
+    assert "--select propensity_declarations+" in stale.output

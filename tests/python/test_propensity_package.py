@@ -44,7 +44,19 @@ def _spec(**changes):
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"entity": "account"}, "'entity' must be one of customer, lead"),
+        ({"entity": "account"}, "entity 'account' needs an 'id_column'"),
+        ({"entity": "Bad Entity", "id_column": "x"}, "'entity' must be a lowercase identifier"),
+        ({"champion_metric": "accuracy"}, "'champion_metric' must be one of log_loss, roc_auc"),
+        ({"champion_top_share": 0}, "'champion_top_share' must be a share in (0, 1]"),
+        ({"refit": "yes"}, "'refit' must be true or false"),
+        (
+            {
+                "tuning": {"random_forest": {"max_depth": [3]}},
+                "algorithms": ["logistic_regression"],
+            },
+            "'tuning' names 'random_forest', which is not one of the prediction's algorithms",
+        ),
+        ({"tuning": {"logistic_regression": {"C": [{"a": 1}]}}}, "must be a list of numbers"),
         ({"algorithms": ["xgboost"]}, "unknown algorithm(s) xgboost"),
         ({"heuristic": {"recency_days": "sideways"}}, "must be 'up' or 'down'"),
         ({"label": None}, "'label' is required"),

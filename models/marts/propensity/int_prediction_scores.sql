@@ -1,8 +1,10 @@
 -- Every declared prediction's scores in one table (generated SQL for logistic champions and
--- heuristic scores, propensity_python_scores for tree champions), ranked within the prediction:
--- top_share is the share of rows scoring at least as high (equal scores share it), which gives
--- the decile (1 = the top 10%) and the band by value breakpoints. Rows are ranked by score, ties
--- (isotonic calibration is a step function) broken by the champion's raw log-odds.
+-- heuristic scores, propensity_python_scores for tree and blend champions), ranked within the
+-- prediction. The order: score, then the champion's raw log-odds (isotonic calibration is a step
+-- function: rows in one step share a probability, the model still tells them apart). top_share
+-- is the share of rows at least as high in that order (rows equal in both share it), which gives
+-- the decile (1 = the top 10%) and the band by value breakpoints; score_rank numbers every row
+-- (1 = the highest), rows equal in both ordered by entity id, for a deterministic top N.
 {%- set bands = audience_setting('audience__propensity_band_top_shares') %}
 {%- if bands is string or bands | length != 3 or not (0 < bands[0] < bands[1] < bands[2] <= 1) %}
     {{ exceptions.raise_compiler_error(
@@ -27,6 +29,10 @@ ranked as (
         ) as top_share,
         percent_rank() over (
             partition by scores.prediction order by scores.score, scores.model_log_odds
+        ) as score_percent_rank,
+        row_number() over (
+            partition by scores.prediction
+            order by scores.score desc, scores.model_log_odds desc nulls last, scores.entity_id asc
         ) as score_rank
     from scores
 ),
@@ -44,7 +50,8 @@ final as (
         ranked.algorithm,
         ranked.model_version,
         ranked.top_share,
-        100 * ranked.score_rank as percentile,
+        100 * ranked.score_percent_rank as percentile,
+        ranked.score_rank,
         cast(least(10, greatest(1, ceil(ranked.top_share * 10 - 1e-9))) as integer) as decile,
         case
             when ranked.top_share <= {{ bands[0] }} then 'A'

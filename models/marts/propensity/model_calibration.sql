@@ -1,5 +1,6 @@
--- Reliability table of every candidate on the validation rows: rows binned by calibrated
--- probability (equal-width bins), mean predicted against observed rate. Empty bins are absent.
+-- Reliability table of every candidate on the validation rows (and of the published model on the
+-- declared test set, evaluated_on): rows binned by calibrated probability (equal-width bins),
+-- mean predicted against observed rate. Empty bins are absent.
 with
 
 state as (
@@ -11,12 +12,13 @@ final as (
     select
         cast(prediction as varchar) as prediction,
         cast(candidate as varchar) as candidate,
+        cast(level as varchar) as evaluated_on,
         cast(position as integer) as probability_bin,
         cast(max(case when name = 'mean_predicted' then value end) as double) as mean_predicted,
         cast(max(case when name = 'observed_rate' then value end) as double) as observed_rate,
         cast(max(case when name = 'rows' then value end) as bigint) as validation_rows
     from state
-    group by prediction, candidate, position
+    group by prediction, candidate, level, position
 )
 
 select * from final
