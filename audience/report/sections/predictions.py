@@ -13,7 +13,6 @@ from audience.report.warehouse import ReportDatabase
 
 TOP_FEATURES = 15
 SCORE_BINS = 20
-SCORE_TABLES = {"customer": "marts.customer_scores", "lead": "marts.lead_scores"}
 
 GUIDE = (
     "Each prediction scores every customer or lead with the chance of an outcome (churning, "
@@ -88,11 +87,13 @@ def _facts(model: pd.Series) -> Facts:
         value = model.get(column)
         return "-" if value is None or pd.isna(value) else format(value, spec)
 
+    # champion_roc_auc and champion_ece are on the declared test set when there is one.
+    rows = str(model.get("evaluated_on") or "validation")
     items = [
         ("status", str(model["status"])),
         ("champion", str(model["champion"] or "-")),
-        ("validation ROC AUC", number("champion_roc_auc", ".3f")),
-        ("calibration error (ECE)", number("champion_ece", ".3f")),
+        (f"{rows} ROC AUC", number("champion_roc_auc", ".3f")),
+        (f"{rows} calibration error (ECE)", number("champion_ece", ".3f")),
         ("split", str(model["split_method"] or "-")),
         ("training rows", number("training_rows", ",")),
         ("model version", str(model["model_version"] or "-")),
@@ -107,6 +108,9 @@ def _evaluation(db: ReportDatabase, name: str) -> pd.DataFrame:
         return pd.DataFrame()
     return db.frame(
         "select * from marts.model_evaluation where prediction = ?"
+        # Candidates are compared on the rows they were all measured on; the published model's
+        # test-set figures (evaluated_on = 'test') are in the facts above the charts.
+        " and evaluated_on = 'validation'"
         " order by is_champion desc, is_baseline, roc_auc desc nulls last, candidate",
         [name],
     )
@@ -128,7 +132,7 @@ def _lift(db: ReportDatabase, name: str, evaluation: pd.DataFrame) -> pd.DataFra
             sum(positives) over w / nullif(sum(positives) over c, 0) as tpr,
             sum(validation_rows - positives) over w
                 / nullif(sum(validation_rows - positives) over c, 0) as fpr
-        from marts.model_lift where prediction = ?
+        from marts.model_lift where prediction = ? and evaluated_on = 'validation'
         window c as (partition by candidate),
             w as (partition by candidate order by decile rows unbounded preceding)
         order by candidate, decile
@@ -210,6 +214,7 @@ def _reliability(db: ReportDatabase, name: str, champion: str, key: str) -> list
         "marts.model_calibration",
         "select probability_bin, mean_predicted, observed_rate, validation_rows"
         " from marts.model_calibration where prediction = ? and candidate = ?"
+        " and evaluated_on = 'validation'"
         " order by probability_bin",
         [name, champion],
         empty=f"No reliability rows for the champion {champion}.",
@@ -252,10 +257,9 @@ def _scores(db: ReportDatabase, model: pd.Series, key: str) -> list:
             "lookalike",
         )
     else:
-        relation = SCORE_TABLES.get(str(model["entity_type"]))
+        # Every entity type's scores (customer, lead or a declared one) are in entity_scores.
+        relation = "marts.entity_scores"
         score, group, where = "coalesce(probability, score)", "band", "prediction"
-        if relation is None:
-            return [Note(f"No score table for entity type {model['entity_type']}.")]
     if not db.has(relation):
         return [missing_note(db, relation)]
     bins = db.frame(
