@@ -190,13 +190,19 @@ def _clv_lines(con) -> list[str]:
 
 
 def _uplift_lines(con) -> list[str]:
-    """The champion uplift learner and every learner's holdout Qini coefficient."""
+    """The champion uplift learner and every learner's holdout Qini coefficient, or why none was
+    trained (uplift_evaluation then holds one 'not trained' row with the reason in its notes)."""
     learners = con.execute(
         "select learner, is_champion, qini_coefficient, training_exposures + holdout_exposures"
-        " from marts.uplift_evaluation order by is_champion desc, learner"
+        " from marts.uplift_evaluation where status = 'trained'"
+        " order by is_champion desc, learner"
     ).fetchall()
     if not learners:
-        return ["uplift: no model trained (the reason is in uplift.uplift_evaluation_state)"]
+        notes = con.execute(
+            "select string_agg(notes, '; ') from marts.uplift_evaluation where notes is not null"
+        ).fetchall()
+        reason = notes[0][0] if notes and notes[0][0] else "see uplift.uplift_evaluation_state"
+        return [f"uplift: no model trained ({reason})"]
     champion, _, qini, exposures = learners[0]
     others = ", ".join(f"{name} {value:.4f}" for name, _, value, _ in learners[1:])
     return [

@@ -80,6 +80,7 @@ def test_customers_are_derived_and_absent_sources_noted(btyd):
     assert "shop.customers had no file: one customer per customer_id of the order lines" in text
     for table in ("events", "campaign_exposures", "leads", "lead_activities"):
         assert f"{table} had no file" in text, text
+    assert "uplift: no model trained (" in text, text  # says why, from the mart's notes
 
 
 def test_lifetime_value_inputs_follow_the_literature(btyd):
