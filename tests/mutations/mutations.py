@@ -133,4 +133,33 @@ MUTATIONS = [
         "        {{ return(value) }}",
         ("tests/python/test_settings.py",),
     ),
+    Mutation(
+        "training_split_ignores_horizon",
+        "the horizon gap dropped from the training split: cutoffs whose label window is still"
+        " open at the validation cutoff are trained on",
+        "audience/propensity/splits.py",
+        "gap = pd.Timedelta(days=spec.horizon_days or 0)",
+        "gap = pd.Timedelta(days=0)",
+        (
+            "tests/python/test_propensity_selection.py::test_a_horizon_longer_than_the_cutoff_spacing_never_trains_on_an_unfinished_label",
+        ),
+    ),
+    Mutation(
+        "folds_ignore_horizon",
+        "the horizon gap dropped from the time-aware folds",
+        "audience/propensity/tuning.py",
+        "gap = pd.Timedelta(days=spec.horizon_days or 0)",
+        "gap = pd.Timedelta(days=0)",
+        (
+            "tests/python/test_propensity_selection.py::test_a_horizon_longer_than_the_cutoff_spacing_never_trains_on_an_unfinished_label",
+        ),
+    ),
+    Mutation(
+        "ece_over_one_bin",
+        "expected calibration error computed over a single bin",
+        "audience/propensity/evaluation.py",
+        "index = np.minimum((probability * bins).astype(int), bins - 1)",
+        "index = np.zeros(probability.shape[0], dtype=int)",
+        ("tests/python/test_propensity_package.py::test_metrics_equal_values_worked_out_by_hand",),
+    ),
 ]

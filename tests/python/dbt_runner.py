@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import atexit
+import hashlib
 import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +18,15 @@ import duckdb
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DBT = Path(sys.executable).parent / "dbt"
+# dbt parses the whole project (about 13 s here) unless its target folder holds the partial-parse
+# file of an earlier parse with the same project, vars and profile (then about 3 s). Every
+# invocation has its own target folder, so the first parse of each (project, vars, profile) is
+# kept here and copied into the target folders of the next ones; dbt still checks every file's
+# hash and reparses what changed. The warehouse is named relative to the work folder dbt runs in,
+# so that the rendered profile, which dbt compares, is the same for every test.
+PARSE_CACHE = Path(tempfile.mkdtemp(prefix="audience-dbt-parse-"))
+PARTIAL_PARSE = "partial_parse.msgpack"
+atexit.register(shutil.rmtree, PARSE_CACHE, True)
 
 
 @dataclass
@@ -40,7 +52,7 @@ def _invocation(
     environment = {
         **os.environ,
         "AUDIENCE_DATA_DIR": str(data_dir),
-        "AUDIENCE_DUCKDB_PATH": str(warehouse),
+        "AUDIENCE_DUCKDB_PATH": warehouse_name,  # dbt runs in work_dir
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         **(env or {}),
     }
@@ -52,6 +64,39 @@ def _invocation(
     if dbt_vars:
         command += ["--vars", json.dumps(dbt_vars)]
     return command, environment, warehouse
+
+
+def _parse_key(command: list[str], environment: dict) -> Path:
+    """The parse cache entry of an invocation: its project, vars and profile settings."""
+    project = command[command.index("--project-dir") + 1]
+    dbt_vars = command[command.index("--vars") + 1] if "--vars" in command else ""
+    # every AUDIENCE_ variable but the data folder, which dbt reads only when it runs
+    profile = [
+        (name, value)
+        for name, value in sorted(environment.items())
+        if name.startswith("AUDIENCE_") and name != "AUDIENCE_DATA_DIR"
+    ]
+    digest = hashlib.sha256(json.dumps([project, dbt_vars, profile]).encode()).hexdigest()
+    return PARSE_CACHE / f"{digest[:16]}.msgpack"
+
+
+def _use_parse_cache(command: list[str], environment: dict, work_dir: Path) -> tuple[Path, Path]:
+    """Put the cached partial-parse file of this invocation in its target folder (unless the
+    folder has its own); returns (cache entry, target file)."""
+    cached, target = _parse_key(command, environment), work_dir / "target" / PARTIAL_PARSE
+    if cached.exists() and not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(cached, target)
+    return cached, target
+
+
+def _with_parse_cache(command: list[str], environment: dict, work_dir: Path, run):
+    """Run `run()` with the cached partial-parse file in place, and keep a new one."""
+    cached, target = _use_parse_cache(command, environment, work_dir)
+    result = run()
+    if not cached.exists() and target.exists():
+        shutil.copyfile(target, cached)
+    return result
 
 
 def run_dbt(
@@ -68,8 +113,13 @@ def run_dbt(
     command, environment, warehouse = _invocation(
         args, data_dir, work_dir, dbt_vars, project_dir, env, warehouse_name
     )
-    completed = subprocess.run(
-        command, env=environment, capture_output=True, text=True, cwd=work_dir, check=False
+    completed = _with_parse_cache(
+        command,
+        environment,
+        work_dir,
+        lambda: subprocess.run(
+            command, env=environment, capture_output=True, text=True, cwd=work_dir, check=False
+        ),
     )
     return DbtResult(completed.returncode, completed.stdout + completed.stderr, warehouse)
 
@@ -87,6 +137,7 @@ def run_dbt_killed(
     command, environment, warehouse = _invocation(
         args, data_dir, work_dir, dbt_vars, PROJECT_DIR, None, warehouse_name
     )
+    _use_parse_cache(command, environment, work_dir)  # a killed run's parse is not kept
     process = subprocess.Popen(
         command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         cwd=work_dir, start_new_session=True,

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from adversarial_data import AS_OF, CEILING, write_adversarial_copy
-from dbt_runner import build_ok
-from test_features import assert_behavior_matches, assert_rfm_matches
+from dbt_runner import run_dbt
+from test_features import assert_behavior_matches, assert_rfm_matches, assert_snapshots_match
 
 from audience.reference import pandas_features
 
@@ -17,7 +17,8 @@ from audience.reference import pandas_features
 def adversarial(demo_data, tmp_path_factory):
     root = tmp_path_factory.mktemp("adversarial")
     raw = write_adversarial_copy(demo_data, root / "raw")
-    result = build_ok(
+    result = run_dbt(
+        ["build", "--select", "+fct_customer_rfm +fct_customer_behavior +fct_customer_snapshots"],
         raw,
         root / "work",
         # The copy rejects a few percent of each table by design.
@@ -27,6 +28,7 @@ def adversarial(demo_data, tmp_path_factory):
             "audience__max_rejected_share": 0.1,
         },
     )
+    assert result.returncode == 0, result.output[-6000:]
     return raw, result
 
 
@@ -65,3 +67,8 @@ def test_features_match_the_reference(adversarial):
         assert_behavior_matches(
             con.execute("select * from features.fct_customer_behavior").df(), behavior
         )
+
+
+def test_snapshots_match_the_reference(adversarial):
+    raw, result = adversarial
+    assert_snapshots_match(result, raw, ceiling=pd.Timestamp(CEILING))

@@ -161,7 +161,13 @@ def test_snapshot_features_do_not_change_when_later_data_is_removed(built, demo_
     # Same as-of date, so the same cutoffs; only the data after `cutoff` differs.
     with built.connect() as con:
         as_of = con.execute("select as_of_date from intermediate.int_as_of_date").fetchone()[0]
-    later = build_ok(truncated, tmp_path / "work", {"audience__as_of_date": str(as_of)})
+    later = run_dbt(
+        ["build", "--select", "+fct_customer_snapshots +fct_lead_snapshots"],
+        truncated,
+        tmp_path / "work",
+        {"audience__as_of_date": str(as_of)},
+    )
+    assert later.returncode == 0, later.output[-6000:]
     con = duckdb.connect()
     con.execute(f"attach '{built.warehouse}' as full_data (read_only)")
     con.execute(f"attach '{later.warehouse}' as truncated (read_only)")
@@ -249,12 +255,13 @@ SNAPSHOT_FEATURES = [
 ]  # fmt: skip
 
 
-def _reference_labels(demo_data, cutoff, as_of, customers) -> pd.DataFrame:
+def _reference_labels(demo_data, cutoff, as_of, customers, ceiling=None) -> pd.DataFrame:
     """purchase_30d and churn_90d recomputed from the raw orders (staged by the pandas
     reference): a purchase in [cutoff, cutoff + 30 days); no purchase in [cutoff, cutoff + 90
     days) among customers who bought in the 365 days before; NULL when the window is not over
     before the as-of date."""
-    ceiling = pd.Timestamp.now(tz="UTC").tz_localize(None)
+    if ceiling is None:
+        ceiling = pd.Timestamp.now(tz="UTC").tz_localize(None)
     staged = pandas_features.staged(pandas_features.stage_customers(demo_data, ceiling))
     known = pd.Index(staged.sort_values("customer_id")["customer_id"])
     lines = pandas_features.staged(pandas_features.stage_order_lines(demo_data, known, ceiling))
@@ -281,6 +288,12 @@ def test_snapshots_equal_the_reference_at_several_cutoffs(built, demo_data):
     """Every training row: the pandas reference computes the features as of a cutoff (reading
     only data before it) and the labels from the orders after it; fct_customer_snapshots must
     hold the same values, column by column."""
+    assert_snapshots_match(built, demo_data)
+
+
+def assert_snapshots_match(built, demo_data, ceiling=None) -> None:
+    """fct_customer_snapshots at four of its cutoffs equals the pandas reference (features and
+    labels); `ceiling` as in the build (var audience__max_valid_timestamp, default now)."""
     with built.connect() as con:
         cutoffs = [c for (c,) in con.execute(
             "select cutoff_date from intermediate.int_snapshot_cutoffs order by cutoff_date"
@@ -292,7 +305,7 @@ def test_snapshots_equal_the_reference_at_several_cutoffs(built, demo_data):
     checked = [cutoffs[0], cutoffs[len(cutoffs) // 2], cutoffs[-3], cutoffs[-1]]
     for cutoff in map(pd.Timestamp, checked):
         rows = snapshots[pd.to_datetime(snapshots["cutoff_date"]) == cutoff]
-        rfm, behavior = compute_features(demo_data, as_of=cutoff)
+        rfm, behavior = compute_features(demo_data, as_of=cutoff, ceiling=ceiling)
         assert_rfm_matches(rows[["customer_id", *SNAPSHOT_FEATURES]], rfm)
         columns = [
             "customer_id",
@@ -304,7 +317,7 @@ def test_snapshots_equal_the_reference_at_several_cutoffs(built, demo_data):
         ]
         assert len(columns) > 30
         assert_behavior_matches(rows[columns], behavior[columns])
-        labels = _reference_labels(demo_data, cutoff, as_of, rows["customer_id"])
+        labels = _reference_labels(demo_data, cutoff, as_of, rows["customer_id"], ceiling)
         merged = rows.merge(labels, on="customer_id", suffixes=("", "_reference"))
         assert len(merged) == len(rows) > 0
         for label in ("purchase_30d", "churn_90d"):

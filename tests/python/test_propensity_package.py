@@ -4,6 +4,7 @@ ranking, the heuristic (against DuckDB's own percent_rank) and training on small
 from __future__ import annotations
 
 import json
+import math
 
 import duckdb
 import numpy as np
@@ -15,8 +16,10 @@ from audience.propensity.data import PropensityDataError, label_summary, resolve
 from audience.propensity.design import FeaturePlan
 from audience.propensity.evaluation import (
     Calibrator,
+    classification_metrics,
     deciles,
     expected_calibration_error,
+    lift_table,
     ranking,
 )
 from audience.propensity.heuristic import heuristic_score
@@ -240,3 +243,42 @@ def test_too_few_positives_or_one_class_publish_the_heuristic_with_a_reason():
     rows = pd.DataFrame(train_prediction(con, spec, settings, log=lambda _: None).rows)
     note = " ".join(rows[rows["record"] == "note"]["text_value"])
     assert "single class" in note and "no scores are published" in note
+
+
+def test_metrics_equal_values_worked_out_by_hand():
+    """Ten rows whose every metric is worked out by hand (not by the functions under test).
+    Bins of width 0.1: ECE = (0.05 + 2 * 0.365 + 0.35 + 0.55 + 0.55 + 0.35 + 0.15 + 2 * 0.065) / 10;
+    ROC AUC: 21 of the 24 positive-negative pairs are ordered right; average precision: the
+    precision at each positive, (1 + 1 + 1 + 1 + 5/6 + 6/8) / 6."""
+    probability = np.array([0.05, 0.12, 0.15, 0.35, 0.45, 0.55, 0.65, 0.85, 0.92, 0.95])
+    labels = np.array([0, 0, 1, 0, 1, 0, 1, 1, 1, 1])
+    metrics = classification_metrics(labels, probability, threshold=0.5, bins=10, top_share=0.5)
+    log_loss = -sum(
+        math.log(p) if y else math.log(1 - p) for p, y in zip(probability, labels, strict=True)
+    )
+    expected = {
+        "ece": 2.86 / 10,
+        "brier": 1.6208 / 10,
+        "roc_auc": 21 / 24,
+        "pr_auc": (4 + 5 / 6 + 6 / 8) / 6,
+        "log_loss": log_loss / 10,
+        "positive_rate": 0.6,
+        "precision": 4 / 5,  # 0.55 and up are predicted positive
+        "recall": 4 / 6,
+        "precision_at_10pct": 1.0,  # the top row
+        "precision_at_20pct": 1.0,
+        "precision_at_k": 4 / 5,  # the top half: 0.95, 0.92, 0.85, 0.65, 0.55
+        "lift_at_k": (4 / 5) / 0.6,
+    }
+    assert {name: metrics[name] for name in expected} == pytest.approx(expected, abs=1e-12)
+    assert expected_calibration_error(labels, probability, 10) == pytest.approx(0.286)
+    # every score is distinct, so each row is a decile of its own, from the highest down
+    table = lift_table(labels, probability)
+    assert [rows for _, rows, *_ in table] == [1] * 10
+    assert [hits for _, _, hits, *_ in table] == [1, 1, 1, 1, 0, 1, 0, 1, 0, 0]
+    assert [lift for *_, lift, _ in table] == pytest.approx(
+        [h / 0.6 for h in (1, 1, 1, 1, 0, 1, 0, 1, 0, 0)]
+    )
+    assert [share for *_, share in table] == pytest.approx(
+        [1 / 6, 2 / 6, 3 / 6, 4 / 6, 4 / 6, 5 / 6, 5 / 6, 1, 1, 1]
+    )

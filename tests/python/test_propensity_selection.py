@@ -14,16 +14,29 @@ from scipy.special import expit
 from small_imbalanced import baseline_aucs, small_imbalanced_table
 from test_propensity_package import _snapshots
 
-from audience.propensity.candidates import check_tuning, default_grid, size_tier
-from audience.propensity.data import load_scoring_rows, resolve_features
+from audience.propensity.candidates import (
+    PROBABILITY_FLOOR,
+    check_tuning,
+    default_grid,
+    size_tier,
+)
+from audience.propensity.data import (
+    CUTOFF,
+    ID,
+    label_summary,
+    load_scoring_rows,
+    resolve_features,
+)
 from audience.propensity.evaluation import Calibrator
 from audience.propensity.settings import (
     PropensityConfigError,
     prediction_from_declaration,
     training_settings_from_json,
 )
-from audience.propensity.state import build_state
+from audience.propensity.splits import split_rows
+from audience.propensity.state import build_state, python_scores
 from audience.propensity.training import decode_artifact, train_prediction
+from audience.propensity.tuning import make_folds
 
 SETTINGS = training_settings_from_json(None)
 QUIET = {"log": lambda _: None}
@@ -304,3 +317,93 @@ def test_on_small_imbalanced_data_the_champion_is_not_worse_than_the_naive_basel
         assert champion >= auc - BASELINE_TOLERANCE, name
     probability = _published(con, spec, rows)
     assert probability.min() > 0 and probability.max() < 1
+
+
+def test_a_horizon_longer_than_the_cutoff_spacing_never_trains_on_an_unfinished_label():
+    """Monthly cutoffs with a 75-day label horizon: a cutoff's label is known only 75 days later,
+    so a model that predicts cutoff c may be fitted only on cutoffs at least 75 days before c.
+    With 8 monthly cutoffs (2025-01-01 .. 2025-08-01) that means, worked out by hand:
+    validation on 2025-08-01, training on 2025-01-01 .. 2025-05-01 (05-01 + 75 days = 07-15; 06-01
+    and 07-01 are too close), and the two time-aware folds predict 2025-04-01 (fitted on 01-01
+    only) and 2025-05-01 (fitted on 01-01 and 02-01)."""
+    con = duckdb.connect()
+    _snapshots(con, rows=4000, cutoffs=8)
+    spec = prediction_from_declaration(
+        {
+            "name": "p",
+            "entity": "customer",
+            "feature_relation": "snapshots",
+            "label": "label",
+            "cutoff_column": "cutoff_date",
+            "horizon_days": 75,
+            "exclude_features": ["leak"],
+            "algorithms": ["logistic_regression"],
+        }
+    )
+    settings = training_settings_from_json(None)
+    assert settings.cv_folds == 2
+    features = resolve_features(spec, con)
+    split = split_rows(con, spec, settings, features, label_summary(con, spec))
+
+    def dates(frame) -> list[str]:
+        return sorted({str(pd.Timestamp(c).date()) for c in frame[CUTOFF]})
+
+    assert dates(split.valid) == ["2025-08-01"]
+    assert dates(split.train) == [f"2025-0{m}-01" for m in range(1, 6)]
+    folds = make_folds(spec, settings, split.train)
+    assert folds.method == "time-aware, 2 fold(s)"
+    used = [
+        (dates(split.train.iloc[fit]), dates(split.train.iloc[predict]))
+        for fit, predict in folds.pairs
+    ]
+    assert used == [
+        (["2025-01-01"], ["2025-04-01"]),
+        (["2025-01-01", "2025-02-01"], ["2025-05-01"]),
+    ]
+    # the same rule, stated generally: every label a model learns from is observed before the
+    # first cutoff it predicts
+    horizon = pd.Timedelta(days=75)
+    assert split.train[CUTOFF].max() + horizon <= split.valid[CUTOFF].min()
+    for fit, predict in folds.pairs:
+        fitted, predicted = split.train.iloc[fit], split.train.iloc[predict]
+        assert fitted[CUTOFF].max() + horizon <= predicted[CUTOFF].min()
+    # and the whole training run records the same split
+    setting = _settings(_train(con, spec))
+    assert setting["validation_cutoff"] == "2025-08-01"
+    assert setting["training_cutoffs"] == "2025-01-01 to 2025-05-01 (5 cutoffs)"
+    assert setting["cv_method"] == "time-aware, 2 fold(s)"
+
+
+@pytest.mark.parametrize("algorithm", ["hist_gradient_boosting", "random_forest"])
+def test_tree_champion_scores_are_scikit_learns_predict_proba_of_the_stored_model(algorithm):
+    """The published scores of a tree champion (python_scores, scored in slices with reason
+    codes) are scikit-learn's predict_proba of the estimator stored in the state table, put
+    through the stored calibrator, for every row."""
+    con = duckdb.connect()
+    _accounts(con)
+    declaration = json.dumps(
+        {
+            "name": "upgrade",
+            "entity": "account",
+            "id_column": "account_id",
+            "feature_relation": "accounts",
+            "label": "label",
+            "exclude_features": ["is_holdout"],
+            "algorithms": [algorithm],
+        }
+    )
+    state = build_state(con, [("upgrade", declaration)], None, **QUIET)
+    scores = python_scores(con, [("upgrade", declaration)], state, **QUIET)
+    artifact_text = state[state["record"] == "artifact"]["text_value"].iloc[0]
+    artifact = decode_artifact(artifact_text)
+    candidate, calibrator = artifact["candidate"], artifact["calibrator"]
+    assert candidate.algorithm == algorithm
+    spec = _account_spec(algorithms=[algorithm], test_condition=None)
+    rows = load_scoring_rows(con, spec, resolve_features(spec, con))
+    raw = candidate.estimator.predict_proba(candidate.plan.tree_matrix(rows))[:, 1]
+    raw = np.clip(raw, PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR)  # a forest can say 0 or 1
+    log_odds = np.log(raw) - np.log1p(-raw)
+    expected = pd.DataFrame({"entity_id": rows[ID], "expected": calibrator.probability(log_odds)})
+    joined = expected.merge(scores, on="entity_id")
+    assert len(joined) == len(rows) == 3000
+    assert np.abs(joined["expected"] - joined["probability"]).max() <= 1e-9
