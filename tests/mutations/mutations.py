@@ -162,4 +162,14 @@ MUTATIONS = [
         "index = np.zeros(probability.shape[0], dtype=int)",
         ("tests/python/test_propensity_package.py::test_metrics_equal_values_worked_out_by_hand",),
     ),
+    Mutation(
+        "qini_over_all_rows",
+        "the Qini curve divided by every row instead of the treated rows",
+        "audience/uplift/metrics.py",
+        "total_treated = max(int(t.sum()), 1)",
+        "total_treated = max(len(t), 1)",
+        (
+            "tests/python/test_uplift.py::test_qini_and_uplift_curves_equal_values_worked_out_by_hand",
+        ),
+    ),
 ]

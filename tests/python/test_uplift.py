@@ -113,3 +113,34 @@ def test_equal_scores_share_a_decile():
     assert len(set(result[values == 0.1])) == 1
     assert result[np.argmax(values)] == 1 and result.min() == 1 and result.max() <= 10
     assert (np.diff(result[np.argsort(-values, kind="stable")]) >= 0).all()
+
+
+def test_qini_and_uplift_curves_equal_values_worked_out_by_hand():
+    """Eight rows, ranked as given: treated and control alternate; the two top treated rows
+    respond, then one control row. N_t = 4. At the top 2, 4, 6, 8 rows:
+    Q = (y_t - y_c * n_t / n_c) / N_t = (1 - 0) / 4, (2 - 0) / 4, (2 - 1 * 3 / 3) / 4, (2 - 1) / 4;
+    uplift@x = y_t / n_t - y_c / n_c = 1, 1, 2/3 - 1/3, 2/4 - 1/4. The Qini coefficient on these
+    four steps: trapezoids of Q - x * Q(1) = 0, 0.1875, 0.375, 0.0625, 0 of width 1/4 = 0.15625."""
+    predicted = np.arange(8, 0, -1)
+    treated = np.array([1, 0, 1, 0, 1, 0, 1, 0], dtype=bool)
+    responded = np.array([1, 0, 1, 0, 0, 1, 0, 0])
+    curve = qini_curve(predicted, treated, responded, points=4)
+    assert list(curve["customers_targeted"]) == [0, 2, 4, 6, 8]
+    assert list(curve["qini"]) == pytest.approx([0, 0.25, 0.5, 0.25, 0.25])
+    assert list(curve["qini_random"]) == pytest.approx([0, 0.0625, 0.125, 0.1875, 0.25])
+    assert list(curve["uplift_at_share"][1:]) == pytest.approx([1, 1, 1 / 3, 0.25])
+    assert list(curve["uplift_curve"]) == pytest.approx([0, 0.25, 0.5, 0.25, 0.25])
+    gap = (curve["qini"] - curve["qini_random"]).to_numpy()
+    by_hand = sum((gap[i] + gap[i + 1]) / 2 * 0.25 for i in range(4))
+    assert by_hand == pytest.approx(0.15625)
+    metrics = summary_metrics(predicted, treated, responded)
+    assert metrics["overall_uplift"] == pytest.approx(0.5 - 0.25)
+    assert metrics["auuc_random"] == pytest.approx(0.25 / 2)
+    # the top 10% and 20% of eight rows are one and two rows (rounded): the top treated
+    # responder alone has no control row yet; two rows give 1/1 - 0/1
+    assert np.isnan(metrics["uplift_at_10pct"])
+    assert metrics["uplift_at_20pct"] == pytest.approx(1.0)
+    assert metrics["uplift_at_50pct"] == pytest.approx(1.0)
+    # a ranking that puts the non-responding treated rows first reverses the sign
+    reversed_metrics = summary_metrics(-predicted, treated, responded)
+    assert reversed_metrics["qini_coefficient"] < 0 < metrics["qini_coefficient"]
