@@ -155,23 +155,28 @@ def test_the_published_model_is_the_refit_calibrated_on_out_of_fold_predictions(
     assert artifact["calibrator"].floor == pytest.approx(1 / (1680 + 2))
 
 
+def _temporal_spec(**changes):
+    """A logistic prediction on the synthetic monthly snapshots (_snapshots), split by cutoff."""
+    declaration = {
+        "name": "p",
+        "entity": "customer",
+        "feature_relation": "snapshots",
+        "label": "label",
+        "cutoff_column": "cutoff_date",
+        "exclude_features": ["leak"],
+        "algorithms": ["logistic_regression"],
+    }
+    return prediction_from_declaration({**declaration, **changes})
+
+
 def test_a_later_test_period_is_kept_out_of_training_label_windows():
     con = duckdb.connect()
     frame = _snapshots(con, rows=6000, cutoffs=12)
     cutoffs = sorted(frame["cutoff_date"].unique())
     first_test = pd.Timestamp(cutoffs[-3]).date()
-    spec = prediction_from_declaration(
-        {
-            "name": "p",
-            "entity": "customer",
-            "feature_relation": "snapshots",
-            "label": "label",
-            "cutoff_column": "cutoff_date",
-            "horizon_days": 45,  # the last cutoff before the test period ends inside it
-            "test_condition": f"cutoff_date >= date '{first_test}'",
-            "exclude_features": ["leak"],
-            "algorithms": ["logistic_regression"],
-        }
+    spec = _temporal_spec(
+        horizon_days=45,  # the last cutoff before the test period ends inside it
+        test_condition=f"cutoff_date >= date '{first_test}'",
     )
     rows = _train(con, spec)
     setting = _settings(rows)
@@ -328,18 +333,7 @@ def test_a_horizon_longer_than_the_cutoff_spacing_never_trains_on_an_unfinished_
     only) and 2025-05-01 (fitted on 01-01 and 02-01)."""
     con = duckdb.connect()
     _snapshots(con, rows=4000, cutoffs=8)
-    spec = prediction_from_declaration(
-        {
-            "name": "p",
-            "entity": "customer",
-            "feature_relation": "snapshots",
-            "label": "label",
-            "cutoff_column": "cutoff_date",
-            "horizon_days": 75,
-            "exclude_features": ["leak"],
-            "algorithms": ["logistic_regression"],
-        }
-    )
+    spec = _temporal_spec(horizon_days=75)
     settings = training_settings_from_json(None)
     assert settings.cv_folds == 2
     features = resolve_features(spec, con)
