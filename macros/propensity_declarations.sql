@@ -10,11 +10,13 @@
     score_filter and test_condition hold that SQL; <key>_text what the user wrote (for messages);
     label_column the label's column when the label is one. Nothing the user wrote reaches SQL
     any other way. -#}
-{% macro propensity_declarations() -%}
-    {{ return(adapter.dispatch('propensity_declarations', 'audience')()) }}
+{% macro propensity_declarations(from_graph=false) -%}
+    {{ return(adapter.dispatch('propensity_declarations', 'audience')(from_graph)) }}
 {%- endmacro %}
 
-{% macro default__propensity_declarations() -%}
+{#- from_graph: resolve the declared models from the graph instead of ref(), for a hook
+    (audience_refresh_stale_declarations), where ref() is refused. -#}
+{% macro default__propensity_declarations(from_graph=false) -%}
 {%- set declarations = [] -%}
 {%- for item in audience_setting('audience__predictions') -%}
     {%- set declaration = dict(item) -%}
@@ -38,8 +40,14 @@
             ~ " audience__predictions and audience__lookalikes)") }}
     {%- endif -%}
     {%- do seen.append(declaration['name']) -%}
-    {%- set feature_relation = ref(declaration['feature_model']) -%}
-    {%- set score_relation = ref(declaration.get('score_model') or declaration['feature_model']) -%}
+    {%- set score_model = declaration.get('score_model') or declaration['feature_model'] -%}
+    {%- if from_graph -%}
+        {%- set feature_relation = audience_graph_relation(declaration['feature_model']) -%}
+        {%- set score_relation = audience_graph_relation(score_model) -%}
+    {%- else -%}
+        {%- set feature_relation = ref(declaration['feature_model']) -%}
+        {%- set score_relation = ref(score_model) -%}
+    {%- endif -%}
     {#- Without the database, which is named after the warehouse file: the same declaration reads
         the same on every warehouse (the models run on the target's own database). -#}
     {%- do declaration.update({
@@ -103,4 +111,53 @@
         {%- do columns.update({column.name | lower: column.dtype | upper}) -%}
     {%- endfor -%}
     {{ return(columns) }}
+{%- endmacro %}
+
+
+{#- The rows of propensity_declarations for a list from propensity_declarations(): the model's
+    SQL, also run by audience_refresh_stale_declarations when a selection leaves the model out. -#}
+{% macro propensity_declarations_sql(declarations) -%}
+with
+
+declared as (
+    {%- for declaration in declarations %}
+    select
+        {{ loop.index }} as declaration_order,
+        {{ audience_string_literal(declaration["name"]) }} as prediction,
+        {{ audience_string_literal(declaration["kind"]) }} as prediction_kind,
+        {{ audience_string_literal(declaration["entity"]) }} as entity_type,
+        {{ audience_string_literal(tojson(declaration)) }} as declaration_json,
+        {{ audience_string_literal(propensity_declarations_fingerprint()) }} as declarations_fingerprint
+    {{ "union all" if not loop.last }}
+    {%- else %}
+    select
+        cast(null as integer) as declaration_order,
+        cast(null as varchar) as prediction,
+        cast(null as varchar) as prediction_kind,
+        cast(null as varchar) as entity_type,
+        cast(null as varchar) as declaration_json,
+        cast(null as varchar) as declarations_fingerprint
+    where false
+    {%- endfor %}
+)
+
+select * from declared
+{%- endmacro %}
+
+
+{#- The declarations' fingerprint: the md5 of vars audience__predictions and audience__lookalikes.
+    (python_models/propensity/_propensity__models.yml writes the same expression: YAML configs
+    cannot call the project's macros.) -#}
+{% macro propensity_declarations_fingerprint() -%}
+    {{ return(local_md5(tojson([var('audience__predictions'), var('audience__lookalikes')]))) }}
+{%- endmacro %}
+
+
+{#- The relation of a model, seed or snapshot of the project found by name in the graph: what
+    ref(name) returns, where ref() cannot be called (hooks). -#}
+{% macro audience_graph_relation(name) -%}
+    {%- for node in graph.nodes.values() if node.resource_type in ['model', 'seed', 'snapshot'] and node.name == name -%}
+        {{ return(api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias or node.name)) }}
+    {%- endfor -%}
+    {{ exceptions.raise_compiler_error("no model, seed or snapshot named '" ~ name ~ "' in the project") }}
 {%- endmacro %}

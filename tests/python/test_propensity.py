@@ -3,6 +3,8 @@ the large demo data set, and a prediction declared on a user's own feature table
 
 from __future__ import annotations
 
+import json
+import shutil
 from dataclasses import replace
 
 import numpy as np
@@ -442,18 +444,36 @@ def test_a_user_entity_with_a_test_set_is_refitted_and_measured_out_of_sample(us
     )
 
 
-def test_a_changed_declaration_is_never_trained_from_the_old_one(user_build):
-    """Building the models after propensity_declarations with other declarations stops, naming
-    what to build, instead of training the declarations of the last full build."""
+def test_a_changed_declaration_retrains_when_only_the_models_after_it_are_selected(user_build):
+    """A user edits a declaration and builds `--select propensity_model_state+`, which leaves
+    propensity_declarations out: the build rebuilds it first (on-run-start, it says so) and
+    trains the new declaration, not the one of the last full build."""
     result, root, project, empty = user_build
+    work = root / "changed_declaration"
+    work.mkdir()
+    shutil.copyfile(result.warehouse, work / result.warehouse.name)
     changed = [dict(USER_PREDICTIONS[0], label="seats > 50")]
-    stale = run_dbt(
+    rebuilt = run_dbt(
         ["build", "--select", "propensity_model_state+"],
         empty,
-        root / "work",
+        work,
         {"audience__predictions": changed, "audience__lookalikes": []},
         project,
     )
-    assert stale.returncode != 0
-    assert "it was not rebuilt after they changed" in stale.output
-    assert "--select propensity_declarations+" in stale.output
+    assert rebuilt.returncode == 0, rebuilt.output[-6000:]
+    assert "propensity_declarations was built from other declarations" in rebuilt.output
+    declarations = _read(rebuilt, "select * from propensity.propensity_declarations")
+    assert list(declarations["prediction"]) == ["plan_upgrade"]
+    assert json.loads(declarations["declaration_json"].iloc[0])["label_text"] == "seats > 50"
+    # the model was trained on the new label: its positives are the rows with more than 50 seats
+    (model,) = _read(rebuilt, "select * from marts.prediction_models").itertuples()
+    state = _read(
+        rebuilt,
+        "select name as customer_id from propensity.propensity_model_state"
+        " where prediction = 'plan_upgrade' and record = 'validation_prediction'",
+    )
+    planted = pd.read_parquet(root / "account_training.parquet")
+    trained_on = planted[~planted["customer_id"].isin(state["customer_id"])]
+    assert model.status == "trained" and model.training_rows == len(trained_on)
+    assert model.training_positives == int((trained_on["seats"] > 50).sum())
+    assert model.training_positives != int(trained_on["upgraded"].sum())
