@@ -31,14 +31,6 @@ import pandas as pd
 from audience.clv.errors import ClvInputError, check_time_unit
 
 REQUIRED_COLUMNS = ("customer_id", "ordered_at", "amount")
-OUTPUT_COLUMNS = (
-    "customer_id",
-    "frequency",
-    "recency",
-    "T",
-    "monetary_value",
-    "first_purchase_date",
-)
 
 
 def repeat_purchase_summary(

@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.special import expit, logit
+from scipy.special import expit
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, roc_auc_score
@@ -243,7 +243,3 @@ def single_feature_auc(values: np.ndarray, labels: np.ndarray) -> float:
         return 0.5
     auc = roc_auc_score(labels, values)
     return float(max(auc, 1 - auc))
-
-
-def as_log_odds(probability: np.ndarray) -> np.ndarray:
-    return logit(np.clip(probability, 1e-12, 1 - 1e-12))

@@ -19,7 +19,6 @@ The model travels as rows of ``segment_model_state`` (``to_state_frame`` / ``fro
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -347,7 +346,3 @@ def _float_or_none(value):
         return None
     value = float(value)
     return None if np.isnan(value) else value
-
-
-def settings_dict(model: SegmentModel) -> dict:
-    return json.loads(model.settings_json)

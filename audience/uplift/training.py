@@ -17,6 +17,7 @@ from audience.progress import timed
 from audience.uplift.learners import LEARNERS, UpliftModel, fit_learner
 from audience.uplift.metrics import deciles, qini_curve, summary_metrics, uplift_by_decile
 
+# The four groups of the uplift literature, as customer_uplift names them (score() assigns them).
 GROUPS = ("persuadable", "sure_thing", "lost_cause", "do_not_disturb")
 
 

@@ -9,8 +9,7 @@ from audience.report.charts import GREY, RED, WIDTH, figure
 from audience.report.page import Facts, Note, Section, Table
 from audience.report.sections import missing_note, rows_or_note
 from audience.report.warehouse import ReportDatabase
-
-GROUPS = ("persuadable", "sure_thing", "lost_cause", "do_not_disturb")
+from audience.uplift.training import GROUPS
 
 GUIDE = (
     "Uplift asks not who will buy, but who buys because you contacted them, learned from past "
