@@ -10,8 +10,10 @@ and publish customer_scores. Beside it, the baseline: one scikit-learn HistGradi
 classifier with default settings fitted on a 100,000-row sample of the churn_90d training
 snapshots and predicting the current customers, the naive way to do one prediction's job.
 
-HistGradientBoosting uses OpenMP: on a shared machine set OMP_NUM_THREADS=1 (it is recorded in
-the results, with the load average before and after the timed steps).
+HistGradientBoosting uses OpenMP: on a shared machine set AUDIENCE_CPU_THREADS=1, which bounds
+dbt's DuckDB and the Python models' OpenMP / BLAS threads (audience.threads); the baseline gets
+the same bound through OMP_NUM_THREADS. Both are recorded in the results, with the load average
+before and after the timed steps.
 
     python benchmarks/bench_propensity.py --customers 1000000 --work-dir /tmp/audience-bench
 """
@@ -27,6 +29,8 @@ from pathlib import Path
 
 import duckdb
 import yaml
+
+from audience.threads import cpu_threads
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_features import REPO, _dbt_command, _project_state  # noqa: E402
@@ -107,9 +111,10 @@ def main(argv: list[str] | None = None) -> int:
         "dbt propensity (train + score, 2 preds)": command,
         f"sklearn HGB default, {BASELINE_PREDICTION} only": baseline,
     }
-    threads = os.environ.get("OMP_NUM_THREADS") or f"unset ({os.cpu_count()} CPUs)"
-    run = {"load_average_before": _load(), "omp_num_threads": threads}
-    print(f"load average {run['load_average_before']}, OMP_NUM_THREADS {threads}", flush=True)
+    threads = cpu_threads()
+    os.environ["OMP_NUM_THREADS"] = str(threads)  # the baseline's bound: the same as dbt's
+    run = {"load_average_before": _load(), "cpu_threads": threads}
+    print(f"load average {run['load_average_before']}, AUDIENCE_CPU_THREADS {threads}", flush=True)
     status = measure_and_report(
         work, env, steps, args.customers, (TARGET_WALL_S, TARGET_PEAK_MB), "propensity"
     )

@@ -31,6 +31,7 @@ from sklearn.linear_model import LogisticRegression
 
 from audience.propensity.design import FeaturePlan
 from audience.propensity.settings import PropensityConfigError
+from audience.threads import cpu_threads
 
 SMALL_MINORITY, LARGE_MINORITY = 1_000, 5_000
 HGB_TREES = 60
@@ -151,7 +152,7 @@ def _estimator(algorithm: str, params: dict | None = None, rows: int = 1, seed: 
             "max_samples": min(1.0, 20_000 / max(rows, 1)),
             **params,
         }
-        return RandomForestClassifier(n_jobs=-1, random_state=seed, **options)
+        return RandomForestClassifier(n_jobs=cpu_threads(), random_state=seed, **options)
     raise ValueError(f"unknown algorithm {algorithm!r}")  # settings.py rejects these earlier
 
 

@@ -27,9 +27,9 @@ from audience.propensity.settings import (
     training_settings_from_json,
 )
 from audience.propensity.training import decode_artifact, train_prediction
+from audience.threads import cpu_threads
 
 PYTHON_MODEL_DUCKDB_LIMIT = "1GB"
-PROFILE_DUCKDB_LIMIT = "3GB"  # the default memory_limit of profiles/profiles.yml
 SCORING_CHUNK_ROWS = 100_000
 STATE_COLUMNS = {
     "prediction": "str",
@@ -57,10 +57,11 @@ SCORE_COLUMNS = {
 
 
 @contextmanager
-def duckdb_cache_limit(con, limit: str = PYTHON_MODEL_DUCKDB_LIMIT):
+def duckdb_cache_limit(con, profile_limit: str, limit: str = PYTHON_MODEL_DUCKDB_LIMIT):
     """While Python holds the training or scoring frames, keep DuckDB's cache small (unless
-    AUDIENCE_DUCKDB_MEMORY_LIMIT sets the limit explicitly), then restore the profile's default.
-    (Not the value read back before: DuckDB reports it rounded, e.g. 3GB as '2.7 GiB', so
+    AUDIENCE_DUCKDB_MEMORY_LIMIT sets the limit explicitly), then restore `profile_limit`, the
+    profile's memory_limit that the model's config passes in (target.settings). (Not the value
+    read back before: DuckDB reports it rounded, e.g. 3GB as '2.7 GiB', so
     restoring that would shrink the limit a little with every model.)"""
     if os.environ.get("AUDIENCE_DUCKDB_MEMORY_LIMIT"):
         yield
@@ -69,7 +70,7 @@ def duckdb_cache_limit(con, limit: str = PYTHON_MODEL_DUCKDB_LIMIT):
     try:
         yield
     finally:
-        con.execute(f"set memory_limit = '{PROFILE_DUCKDB_LIMIT}'")
+        con.execute(f"set memory_limit = '{profile_limit}'")
 
 
 def check_declarations_current(rows: list[dict], fingerprint: str | None) -> None:
@@ -152,7 +153,7 @@ def _score_in_chunks(candidate, rows: pd.DataFrame, reason_columns: list[str]):
     ]
     if not slices:
         return np.zeros(0), np.zeros((0, len(reason_columns)))
-    workers = (os.cpu_count() or 1) if candidate.algorithm == "random_forest" else 1
+    workers = cpu_threads() if candidate.algorithm == "random_forest" else 1
     with ThreadPoolExecutor(max_workers=workers) as pool:
         parts = list(pool.map(lambda part: contributions(candidate, part, reason_columns), slices))
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])

@@ -1,9 +1,13 @@
-"""A dbt-duckdb plugin (profiles/profiles.yml, `plugins:`) that turns "the build warehouse is
-locked" into one line naming the process that holds it and the serving database to read instead.
+"""A dbt-duckdb plugin (profiles/profiles.yml, `plugins:`), called by dbt-duckdb just before it
+opens the warehouse, that
 
-dbt-duckdb calls `update_connection_config` just before it opens the warehouse. Without this,
-a BI tool left connected to the build warehouse makes `dbt build` end in a 200-line traceback.
-Imported by dbt only (it needs dbt-duckdb); the logic is in audience.serving.locks.
+- turns "the build warehouse is locked" into one line naming the process that holds it and the
+  serving database to read instead (without it, a BI tool left connected to the build warehouse
+  makes `dbt build` end in a 200-line traceback; the logic is in audience.serving.locks);
+- bounds the CPU threads of DuckDB and of the Python models' OpenMP / BLAS pools by
+  $AUDIENCE_CPU_THREADS (audience.threads).
+
+Imported by dbt only (it needs dbt-duckdb).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from dbt_common.exceptions import DbtRuntimeError
 
 from audience.serving.locks import WarehouseLockedError, check_warehouse_writable
 from audience.serving.paths import project_dir, serving_path
+from audience.threads import ThreadSettingError, cpu_threads, limit_python_threads
 
 
 def _dbt_project_dir() -> Path:
@@ -29,6 +34,12 @@ def _dbt_project_dir() -> Path:
 
 class Plugin(BasePlugin):
     def update_connection_config(self, creds: Any, config: dict[str, Any]) -> None:
+        try:
+            threads = cpu_threads()
+        except ThreadSettingError as error:
+            raise DbtRuntimeError(str(error)) from None
+        config["threads"] = threads
+        limit_python_threads(threads)
         path = str(creds.path)
         if path == ":memory:" or path.startswith("md:"):
             return

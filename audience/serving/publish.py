@@ -12,10 +12,9 @@ build) leaves the last good serving database byte for byte as it was.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -39,7 +38,7 @@ from audience.serving.database import (
 )
 from audience.serving.locks import lock_holder
 from audience.serving.parquet import write_parquet_build
-from audience.serving.paths import parquet_root
+from audience.serving.paths import memory_limit, parquet_root
 from audience.serving.selection import PublishedRelation, published_relations, required_nodes
 
 AS_OF_MODEL = "int_as_of_date"
@@ -53,9 +52,7 @@ class PublishSettings:
     serving: Path
     parquet: bool = True
     keep_builds: int = 3
-    memory_limit: str = field(
-        default_factory=lambda: os.environ.get("AUDIENCE_DUCKDB_MEMORY_LIMIT", "3GB")
-    )
+    memory_limit: str | None = None  # None: the profile's (paths.memory_limit)
 
 
 @dataclass(frozen=True)
@@ -202,7 +199,11 @@ def publish(settings: PublishSettings) -> PublishReport:
                 source, tables = serving, _published_tables(serving)
             else:
                 tables = write_serving_database(
-                    settings.warehouse, staged, relations, build, settings.memory_limit
+                    settings.warehouse,
+                    staged,
+                    relations,
+                    build,
+                    settings.memory_limit or memory_limit(settings.project),
                 )
                 source = staged
             folder = None

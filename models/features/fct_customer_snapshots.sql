@@ -1,11 +1,11 @@
 {#- 24 cutoffs x every customer: far more rows in flight than the current features. Unless
     AUDIENCE_DUCKDB_MEMORY_LIMIT is set, this model alone may use up to half the machine's memory
-    (the profile's default, 3GB, keeps the current features lean but is too little here); the
-    post-hook restores the default. -#}
+    (the profile's default keeps the current features lean but is too little here); the
+    post-hook restores the profile's limit (target.settings). -#}
 {%- if not env_var('AUDIENCE_DUCKDB_MEMORY_LIMIT', '') %}
 {{ config(
     pre_hook="set memory_limit = '50%'",
-    post_hook="set memory_limit = '3GB'",
+    post_hook="set memory_limit = '" ~ target.settings.memory_limit ~ "'",
 ) }}
 {%- endif %}
 -- Point-in-time training rows: the customer features as of each snapshot cutoff (reading only

@@ -11,6 +11,6 @@ def model(dbt, session):
         (row["prediction"], row["declaration_json"])
         for row in sorted(declarations, key=lambda row: row["declaration_order"])
     ]
-    with duckdb_cache_limit(session):
+    with duckdb_cache_limit(session, dbt.config.get("profile_memory_limit")):
         state = build_state(session, rows, dbt.config.get("propensity_settings"))
     return state
