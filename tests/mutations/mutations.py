@@ -31,6 +31,34 @@ MUTATIONS = [
         ("tests/python/test_features.py::test_snapshots_equal_the_reference_at_several_cutoffs",),
     ),
     Mutation(
+        "behavior_fallback_active_days_exclusive",
+        "the general path (windows over 126 days) counts active days before the window's last day",
+        "macros/customer_behavior_features.sql",
+        "cast(count(distinct case when days_before <= {{ window }} then days_before end) as integer)",
+        "cast(count(distinct case when days_before < {{ window }} then days_before end) as integer)",
+        (
+            "tests/python/test_features.py::test_behavior_with_windows_beyond_the_packed_paths_matches_pandas",
+        ),
+    ),
+    Mutation(
+        "behavior_fallback_type_counts_off",
+        "the general path (more than three windows) counts one event type in the wrong window",
+        "macros/customer_behavior_features.sql",
+        "cast(count(case when days_before <= {{ window }} and event_type_index = {{ loop.index }}",
+        "cast(count(case when days_before <= {{ window }} + 1 and event_type_index = {{ loop.index }}",
+        (
+            "tests/python/test_features.py::test_behavior_with_windows_beyond_the_packed_paths_matches_pandas",
+        ),
+    ),
+    Mutation(
+        "cpu_threads_not_applied_to_python",
+        "the thread bound reaches DuckDB but not the OpenMP / BLAS pools of the Python models",
+        "audience/serving/dbt_plugin.py",
+        "        limit_python_threads(threads)\n",
+        "",
+        ("tests/python/test_threads.py::test_the_setting_bounds_duckdb_openmp_and_blas",),
+    ),
+    Mutation(
         "bgnbd_log_likelihood_shifted",
         "the BG/NBD log-likelihood shifted by a constant per customer (estimates unchanged)",
         "audience/clv/bgnbd.py",

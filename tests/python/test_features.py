@@ -8,6 +8,7 @@ import shutil
 import duckdb
 import numpy as np
 import pandas as pd
+import pytest
 from dbt_runner import build_ok, run_dbt
 from warehouse_diff import differing_tables
 
@@ -61,6 +62,29 @@ def test_behavior_matches_an_independent_pandas_computation(built, demo_data):
     with built.connect() as con:
         dbt_behavior = con.execute("select * from features.fct_customer_behavior").df()
     _, pandas_behavior = compute_features(demo_data)
+    assert_behavior_matches(dbt_behavior, pandas_behavior)
+
+
+@pytest.mark.parametrize("windows", [[7, 30, 90, 180], [14, 200]])
+def test_behavior_with_windows_beyond_the_packed_paths_matches_pandas(
+    demo_data, tmp_path, monkeypatch, windows
+):
+    """More than three windows (no packed per-type counts) and a window over 126 days (no
+    active-day mask) take the behaviour macro's general path: it equals the reference too."""
+    result = run_dbt(
+        # (the model's unit tests are written for the shipped windows)
+        ["build", "--select", "+fct_customer_behavior", "--exclude", "test_type:unit"],
+        demo_data,
+        tmp_path / "work",
+        {"audience__event_windows_days": windows},
+    )
+    assert result.returncode == 0, result.output[-4000:]
+    with result.connect() as con:
+        dbt_behavior = con.execute("select * from features.fct_customer_behavior").df()
+    monkeypatch.setattr(pandas_features, "EVENT_WINDOWS_DAYS", windows)
+    _, pandas_behavior = compute_features(demo_data)
+    expected = [f"events_{window}d" for window in windows] + [f"features_used_{max(windows)}d"]
+    assert set(expected) <= set(dbt_behavior.columns) & set(pandas_behavior.columns)
     assert_behavior_matches(dbt_behavior, pandas_behavior)
 
 
