@@ -14,7 +14,7 @@ DEMO_DIR := $(CURDIR)/data/demo
 DBT := $(BIN)/dbt
 DBT_FLAGS := --project-dir $(CURDIR) --profiles-dir $(CURDIR)/profiles
 
-.PHONY: install run demo-data build publish summary report report-screenshot chromium test lint unit mutations bench bench-segments bench-clv bench-propensity bench-publish bench-report lock clean
+.PHONY: install run demo-data build publish summary report report-screenshot chromium test lint unit mutations bench bench-segments bench-clv bench-propensity bench-threads bench-publish bench-report lock clean
 
 install: $(VENV)/.installed
 
@@ -101,6 +101,11 @@ bench-clv: install
 # (churn_90d, purchase_30d), beside one default HistGradientBoosting fit on a 100,000-row sample.
 bench-propensity: install
 	$(BIN)/python benchmarks/bench_propensity.py --customers $(BENCH_CUSTOMERS)
+
+# One boosting fit with every core and with one thread while other processes keep the CPUs busy
+# (what AUDIENCE_CPU_THREADS=1 buys on a shared machine).
+bench-threads: install
+	$(BIN)/python benchmarks/bench_threads.py --busy 3
 
 # Publishing benchmark on a finished build (default: this project's; BENCH_WAREHOUSE=...
 # BENCH_TARGET=... for another): publish with the Parquet copy, without it, and a plain file copy
