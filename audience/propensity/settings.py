@@ -19,6 +19,9 @@ ENTITY_ID_COLUMNS = {"customer": "customer_id", "lead": "lead_id"}  # other enti
 # others (precision_at_k: the share of positives among the champion_top_share highest scores).
 CHAMPION_METRICS = ("log_loss", "roc_auc", "pr_auc", "precision_at_k")
 KINDS = ("propensity", "lookalike")
+# on_new_cutoff: refit when the labeled rows per cutoff, the features, the declaration or the
+# settings change; never: only when the declaration or the settings change; always: every build.
+RETRAIN_POLICIES = ("on_new_cutoff", "always", "never")
 DIRECTIONS = {"up": 1, "down": -1}
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -62,6 +65,9 @@ class PredictionSpec:
     refit: bool = True  # the champion is refitted on every labeled row outside the test set
     # {algorithm: {parameter: (values...)}}: the grid searched instead of the adaptive default
     tuning: dict = field(default_factory=dict)
+    # When a stored model is reused instead of refitted (audience.propensity.reuse): not part of
+    # the model, so not of its fingerprint.
+    retrain: str = "on_new_cutoff"
     label_column: str | None = None  # the label's column, when the label is one
     # What the user wrote, for messages (the rendered SQL above when absent).
     label_text: str | None = None
@@ -87,6 +93,7 @@ class PredictionSpec:
         values = asdict(self)
         values.pop("feature_relation")
         values.pop("score_relation")
+        values.pop("retrain")
         return json.dumps(values, sort_keys=True, separators=(",", ":"))
 
 
@@ -239,6 +246,11 @@ def prediction_from_declaration(declaration: dict) -> PredictionSpec:
             f"{where}: 'champion_metric' must be one of {', '.join(CHAMPION_METRICS)},"
             f" got {champion_metric!r}"
         )
+    retrain = text("retrain") or "on_new_cutoff"
+    if retrain not in RETRAIN_POLICIES:
+        raise PropensityConfigError(
+            f"{where}: 'retrain' must be one of {', '.join(RETRAIN_POLICIES)}, got {retrain!r}"
+        )
     return PredictionSpec(
         name=name,
         kind=kind,
@@ -268,6 +280,7 @@ def prediction_from_declaration(declaration: dict) -> PredictionSpec:
         champion_top_share=_share(declaration.get("champion_top_share"), where),
         refit=_flag(declaration.get("refit", True), "refit", where),
         tuning=_tuning(declaration.get("tuning"), algorithms, where),
+        retrain=retrain,
     )
 
 

@@ -15,6 +15,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -90,7 +91,23 @@ def check_declarations_current(rows: list[dict], fingerprint: str | None) -> Non
         )
 
 
-def build_state(con, declarations: list[tuple[str, str]], settings_json: str | None, log=print):
+def stored_state(con, relation) -> pd.DataFrame | None:
+    """propensity_model_state as the last build left it, or None when it does not exist yet."""
+    try:
+        return con.sql(f"select * from {relation}").to_arrow_table().to_pandas()
+    except duckdb.CatalogException:
+        return None
+
+
+def build_state(
+    con,
+    declarations: list[tuple[str, str]],
+    settings_json: str | None,
+    log=print,
+    stored: pd.DataFrame | None = None,
+):
+    """Rows of propensity_model_state for every declaration. `stored`: the table as the last
+    build left it (None on a fresh warehouse), whose models a retrain policy may reuse."""
     settings = training_settings_from_json(settings_json)
     specs = predictions_from_rows(declarations)
     for spec in specs:  # every declaration is checked before the first one trains
@@ -99,7 +116,7 @@ def build_state(con, declarations: list[tuple[str, str]], settings_json: str | N
     for spec in specs:
         started = time.perf_counter()
         log(f"propensity: training {spec.name} ({spec.kind}, {spec.entity})")
-        records = train_prediction(con, spec, settings, log)
+        records = train_prediction(con, spec, settings, log, stored)
         frame = pd.DataFrame(records.rows)
         frame["model_version"] = records.model_version
         frames.append(frame)

@@ -52,6 +52,7 @@ from audience.propensity.evaluation import best_by, classification_metrics, rank
 from audience.propensity.explain import leakage_auc, permutation_importance
 from audience.propensity.heuristic import heuristic_score
 from audience.propensity.records import Records
+from audience.propensity.reuse import reused_records, training_keys
 from audience.propensity.settings import (
     PredictionSpec,
     PropensityConfigError,
@@ -76,19 +77,30 @@ VALIDATION, TEST = "validation", "test"
 NOT_PROBABILITY_METRICS = ("log_loss", "brier", "ece", "threshold", "precision", "recall", "f1")
 
 
-def train_prediction(con, spec: PredictionSpec, settings: TrainingSettings, log=print) -> Records:
+def train_prediction(
+    con, spec: PredictionSpec, settings: TrainingSettings, log=print, stored=None
+) -> Records:
+    """The rows of one prediction: trained now, or the stored ones when its retrain policy
+    allows (reuse.py). `stored`: the previous propensity_model_state, if any."""
+    features = resolve_features(spec, con)
+    _check_heuristic(spec, con)
     records = Records(spec.name)
     records.add("setting", "kind", text=spec.kind)
     records.add("setting", "entity", text=spec.entity)
     records.add("setting", "declaration", text=spec.fingerprint_json())
     if spec.test_condition:
         records.setting("test_condition", spec.test_text)
-    features = resolve_features(spec, con)
-    _check_heuristic(spec, con)
     for skipped in features.skipped:
         records.note(f"column {skipped} is not a number, text or boolean: not used", log)
     try:
-        _train(con, spec, settings, features, records, log)
+        summary = label_summary(con, spec)
+        keys = training_keys(spec, settings, features, summary)
+        reused = reused_records(spec, keys, stored, log)
+        if reused is not None:
+            return reused
+        for name, key in keys.items():
+            records.setting(name, key)
+        _train(con, spec, settings, features, summary, records, log)
     except PropensityDataError as error:
         _not_trained(spec, records, str(error), log)
     except PropensityTuningError as error:  # scikit-learn refused a declared setting
@@ -128,8 +140,7 @@ def _not_trained(spec: PredictionSpec, records: Records, why: str, log) -> None:
     records.model_version = _version(spec)
 
 
-def _train(con, spec, settings, features: FeatureColumns, records: Records, log) -> None:
-    summary = label_summary(con, spec)
+def _train(con, spec, settings, features: FeatureColumns, summary, records: Records, log) -> None:
     if summary.loc[~summary["is_test"], "labeled"].sum() == 0:
         raise PropensityDataError(
             f"the population has no labeled rows in {spec.feature_relation}"

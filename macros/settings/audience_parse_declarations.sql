@@ -10,7 +10,7 @@
     {%- endif -%}
     {%- set common = ['name', 'entity', 'id_column', 'feature_model', 'features', 'categorical_features',
         'exclude_features', 'allow_leaky_features', 'algorithms', 'champion_metric', 'champion_top_share',
-        'refit', 'tuning'] -%}
+        'refit', 'tuning', 'retrain'] -%}
     {%- set allowed = common + (['seed', 'pool'] if kind == 'lookalike' else
         ['score_model', 'label', 'cutoff_column', 'horizon_days', 'population', 'score_filter',
          'test_condition', 'heuristic']) -%}
@@ -77,6 +77,9 @@
         {%- endif -%}
         {%- if item.get('refit') is not none -%}
             {%- do declaration.update({'refit': audience_checked_value(label ~ '.refit', item['refit'], {'type': 'boolean'})}) -%}
+        {%- endif -%}
+        {%- if item.get('retrain') is not none -%}
+            {%- do declaration.update({'retrain': audience_checked_value(label ~ '.retrain', item['retrain'], {'type': 'choice', 'choices': ['on_new_cutoff', 'always', 'never']})}) -%}
         {%- endif -%}
         {%- if item.get('heuristic') is not none -%}
             {%- do declaration.update({'heuristic': audience_parse_heuristic(label ~ '.heuristic', item['heuristic'])}) -%}

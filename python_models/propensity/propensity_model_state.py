@@ -1,7 +1,12 @@
 # Trains every declared prediction and lookalike (split, leakage guard, time-aware tuning,
-# calibration, out-of-time evaluation, champion) and stores the outcome as rows; the logic lives
-# in audience/propensity.
-from audience.propensity.state import build_state, check_declarations_current, duckdb_cache_limit
+# calibration, out-of-time evaluation, champion), or reuses its stored model when its retrain
+# policy allows, and stores the outcome as rows; the logic lives in audience/propensity.
+from audience.propensity.state import (
+    build_state,
+    check_declarations_current,
+    duckdb_cache_limit,
+    stored_state,
+)
 
 
 def model(dbt, session):
@@ -12,5 +17,6 @@ def model(dbt, session):
         for row in sorted(declarations, key=lambda row: row["declaration_order"])
     ]
     with duckdb_cache_limit(session, dbt.config.get("profile_memory_limit")):
-        state = build_state(session, rows, dbt.config.get("propensity_settings"))
+        stored = stored_state(session, dbt.this)  # models a retrain policy may reuse
+        state = build_state(session, rows, dbt.config.get("propensity_settings"), stored=stored)
     return state

@@ -59,6 +59,27 @@ MUTATIONS = [
         ("tests/python/test_threads.py::test_the_setting_bounds_duckdb_openmp_and_blas",),
     ),
     Mutation(
+        "reuse_ignores_new_cutoffs",
+        "a stored model is reused although a new cutoff became labeled (the key ignores the labels)",
+        "audience/propensity/reuse.py",
+        '    inputs.update(summary.to_csv(index=False, date_format="%Y-%m-%d").encode())\n',
+        "",
+        (
+            "tests/python/test_propensity_reuse.py::test_a_new_labeled_cutoff_or_a_changed_declaration_refits",
+        ),
+    ),
+    Mutation(
+        "reuse_ignores_the_declaration",
+        "a stored model is reused after its declaration changed",
+        "audience/propensity/reuse.py",
+        "    for part in (spec.fingerprint_json(), settings.to_json(), sklearn.__version__):",
+        "    for part in (settings.to_json(), sklearn.__version__):",
+        (
+            "tests/python/test_propensity_reuse.py::test_a_new_labeled_cutoff_or_a_changed_declaration_refits",
+            "tests/python/test_propensity_reuse.py::test_never_keeps_the_model_whatever_the_data_and_always_refits",
+        ),
+    ),
+    Mutation(
         "bgnbd_log_likelihood_shifted",
         "the BG/NBD log-likelihood shifted by a constant per customer (estimates unchanged)",
         "audience/clv/bgnbd.py",

@@ -13,6 +13,7 @@ import pytest
 from dbt_runner import build_ok, copy_project, run_dbt
 from sklearn.metrics import roc_auc_score
 from small_imbalanced import baseline_aucs
+from warehouse_diff import differing_tables
 
 from audience.propensity.data import (
     ID,
@@ -442,6 +443,23 @@ def test_a_user_entity_with_a_test_set_is_refitted_and_measured_out_of_sample(us
     assert roc_auc_score(tested["upgraded"], tested["probability"]) == pytest.approx(
         test["roc_auc"].iloc[0], abs=1e-9
     )
+
+
+def test_an_unchanged_rebuild_reuses_the_trained_models_and_changes_no_table(user_build):
+    """A second build on the same data and declarations reuses every trained model (retrain:
+    on_new_cutoff, the default) instead of refitting it, and every table stays as it was."""
+    result, root, project, empty = user_build
+    work = root / "rebuilt"
+    work.mkdir()
+    shutil.copyfile(result.warehouse, work / result.warehouse.name)
+    user_vars = {"audience__predictions": USER_PREDICTIONS, "audience__lookalikes": []}
+    rebuilt = run_dbt(["build"], empty, work, user_vars, project)
+    assert rebuilt.returncode == 0, rebuilt.output[-6000:]
+    for trained in ("plan_upgrade", "account_upgrade"):
+        assert f"{trained}: reusing the stored model" in rebuilt.output
+    for recomputed in ("big_upgrade", "nobody"):  # cold starts cost one query: not stored
+        assert f"{recomputed}: reusing" not in rebuilt.output
+    assert differing_tables(result.warehouse, rebuilt.warehouse) == {}
 
 
 def test_a_changed_declaration_retrains_when_only_the_models_after_it_are_selected(user_build):
