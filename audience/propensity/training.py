@@ -52,7 +52,7 @@ from audience.propensity.evaluation import best_by, classification_metrics, rank
 from audience.propensity.explain import leakage_auc, permutation_importance
 from audience.propensity.heuristic import heuristic_score
 from audience.propensity.records import Records
-from audience.propensity.reuse import reused_records, training_keys
+from audience.propensity.reuse import DECLARATION_KEY, declaration_key, reused_records
 from audience.propensity.settings import (
     PredictionSpec,
     PropensityConfigError,
@@ -84,6 +84,10 @@ def train_prediction(
     allows (reuse.py). `stored`: the previous propensity_model_state, if any."""
     features = resolve_features(spec, con)
     _check_heuristic(spec, con)
+    if spec.retrain == "never":  # decided without reading any row
+        reused = reused_records(spec, settings, None, stored, log)
+        if reused is not None:
+            return reused
     records = Records(spec.name)
     records.add("setting", "kind", text=spec.kind)
     records.add("setting", "entity", text=spec.entity)
@@ -93,14 +97,9 @@ def train_prediction(
     for skipped in features.skipped:
         records.note(f"column {skipped} is not a number, text or boolean: not used", log)
     try:
-        summary = label_summary(con, spec)
-        keys = training_keys(spec, settings, features, summary)
-        reused = reused_records(spec, keys, stored, log)
+        reused = _train(con, spec, settings, features, records, log, stored)
         if reused is not None:
             return reused
-        for name, key in keys.items():
-            records.setting(name, key)
-        _train(con, spec, settings, features, summary, records, log)
     except PropensityDataError as error:
         _not_trained(spec, records, str(error), log)
     except PropensityTuningError as error:  # scikit-learn refused a declared setting
@@ -140,7 +139,9 @@ def _not_trained(spec: PredictionSpec, records: Records, why: str, log) -> None:
     records.model_version = _version(spec)
 
 
-def _train(con, spec, settings, features: FeatureColumns, summary, records: Records, log) -> None:
+def _train(con, spec, settings, features: FeatureColumns, records: Records, log, stored):
+    """Trains into `records`; returns the stored records instead when they can be reused."""
+    summary = label_summary(con, spec)
     if summary.loc[~summary["is_test"], "labeled"].sum() == 0:
         raise PropensityDataError(
             f"the population has no labeled rows in {spec.feature_relation}"
@@ -150,6 +151,10 @@ def _train(con, spec, settings, features: FeatureColumns, summary, records: Reco
     extra = tuple(t.column for t in spec.heuristic if t.column not in features.numeric)
     loaded = FeatureColumns(features.numeric + extra, features.categorical, ())
     split = split_rows(con, spec, settings, loaded, summary)
+    version = _version(spec, settings, split)
+    if (reused := reused_records(spec, settings, version, stored, log)) is not None:
+        return reused
+    records.setting(DECLARATION_KEY, declaration_key(spec, settings))
     _record_split(spec, split, records, log)
     train, valid = split.train, split.valid
     y_train = train[LABEL].to_numpy()
@@ -193,7 +198,8 @@ def _train(con, spec, settings, features: FeatureColumns, summary, records: Reco
         evaluated_on = _evaluate_test(spec, settings, champion, published, split.test, records)
     records.setting("evaluated_on", evaluated_on)
     _publish(spec, settings, champion, candidates[champion], published, valid, records)
-    records.model_version = _version(spec, settings, split)
+    records.model_version = version
+    return None
 
 
 def _record_split(spec, split: Split, records: Records, log) -> None:

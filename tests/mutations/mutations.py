@@ -59,13 +59,14 @@ MUTATIONS = [
         ("tests/python/test_threads.py::test_the_setting_bounds_duckdb_openmp_and_blas",),
     ),
     Mutation(
-        "reuse_ignores_new_cutoffs",
-        "a stored model is reused although a new cutoff became labeled (the key ignores the labels)",
+        "reuse_ignores_new_rows",
+        "on_new_cutoff reuses the stored model although the rows it would train on changed",
         "audience/propensity/reuse.py",
-        '    inputs.update(summary.to_csv(index=False, date_format="%Y-%m-%d").encode())\n',
-        "",
+        "    elif version is not None and version == versions[0]:",
+        "    elif version is not None:",
         (
             "tests/python/test_propensity_reuse.py::test_a_new_labeled_cutoff_or_a_changed_declaration_refits",
+            "tests/python/test_propensity_reuse.py::test_changed_feature_values_refit",
         ),
     ),
     Mutation(
@@ -75,7 +76,6 @@ MUTATIONS = [
         "    for part in (spec.fingerprint_json(), settings.to_json(), sklearn.__version__):",
         "    for part in (settings.to_json(), sklearn.__version__):",
         (
-            "tests/python/test_propensity_reuse.py::test_a_new_labeled_cutoff_or_a_changed_declaration_refits",
             "tests/python/test_propensity_reuse.py::test_never_keeps_the_model_whatever_the_data_and_always_refits",
         ),
     ),
