@@ -28,11 +28,16 @@
         ~ ', quote = ' ~ audience_string_literal(format['quote'])
         ~ ', escape = ' ~ audience_string_literal(format['escape'])
         ~ ', encoding = ' ~ audience_string_literal(format['encoding']) -%}
+    {#- The first line. Without preserve_insertion_order (the profile turns it off), `limit 1` on
+        a file read on several threads returns whichever line a thread produced first: read on
+        one thread, with the order kept for this query, then the profile's setting restored. -#}
+    {%- do run_query('set preserve_insertion_order = true') -%}
     {%- set first = run_query(
-        "select line from read_csv(" ~ path ~ ", auto_detect = false, header = false,"
+        "select line from read_csv(" ~ path ~ ", auto_detect = false, header = false, parallel = false,"
         ~ " columns = {'line': 'VARCHAR'}, delim = chr(31), quote = '', escape = '', strict_mode = false,"
         ~ " ignore_errors = true,"
         ~ " encoding = " ~ audience_string_literal(format['encoding']) ~ ") limit 1").rows -%}
+    {%- do run_query('set preserve_insertion_order = ' ~ ('true' if (target.get('settings') or {}).get('preserve_insertion_order', true) else 'false')) -%}
     {%- set columns = audience_csv_header_columns(first[0][0] if first and first[0][0] else '', format['delimiter'], format['quote']) -%}
     {%- set typed = [] -%}
     {%- for column in columns -%}
