@@ -178,7 +178,7 @@ def _groups(db: ReportDatabase) -> list:
         db,
         "marts.customer_uplift",
         "select uplift_group, count(*) as customers, avg(uplift_score) as average_uplift"
-        " from marts.customer_uplift group by all",
+        " from marts.customer_uplift group by all order by uplift_group",  # rows in a fixed order
         empty="marts.customer_uplift is empty: no customer was scored.",
     )
     if note:
