@@ -8,6 +8,7 @@
 {%- set severity = audience_setting('audience__rejected_share_severity') -%}
 {{ config(severity=severity) }}
 {%- set limit = audience_setting('audience__max_rejected_share') -%}
+{%- set raw_files = source('raw_files', 'audience_raw_files') -%}
 {%- if execute -%}
     {%- set counts = run_query(
         "select rejection_reason, count(*) from " ~ model
@@ -25,6 +26,7 @@
             ~ '{:.1%}'.format(rejected / total) ~ ", more than var audience__max_rejected_share = "
             ~ '{:.1%}'.format(limit) ~ " allows): " ~ reasons | join(', ')
             ~ ((", ... (" ~ (rejected_counts | length - 5) ~ " more)") if rejected_counts | length > 5 else "")
+            ~ (audience_derived_source_note(raw_files, source_name, table_name))
             ~ ". The rows and their values are in staging.rejected_rows; README 'Bring your own data'"
             ~ " lists the reasons and the settings (a timestamp format, a CSV delimiter, the date floor)." -%}
         {%- if severity == 'warn' -%}
@@ -39,3 +41,4 @@ select 1 as rejected_share_over_limit
 where false
 
 {% endtest %}
+

@@ -119,3 +119,63 @@ def test_free_purchases_count_as_purchases(btyd):
     assert (
         rfm.set_index("customer_id")["frequency"] == orders.reindex(rfm["customer_id"]).to_numpy()
     ).all()
+
+
+def test_a_date_floor_after_the_data_stops_the_build_or_warns_when_told(btyd, tmp_path):
+    """A 1997 log with a date floor of 2000-01-01 (the default before it was moved to 1971)
+    rejects every row: the build stops before anything reads the staged rows, naming the source,
+    the reason, the counts and the order lines the customers came from. With
+    audience__rejected_share_severity: warn it builds, says so, and keeps every row."""
+    _, result = btyd
+    data = result.warehouse.parent.parent / "raw"
+    floor = {"audience__min_valid_date": "2000-01-01"}
+    select = ["build", "--select", "+stg_shop__order_lines"]
+    stopped = run_dbt(select, data, tmp_path / "stopped", floor)
+    assert stopped.returncode != 0
+    assert "source shop.customers: staging rejected 300 of 300 raw rows (100.0%" in stopped.output
+    assert "signup_at_before_floor 300" in stopped.output
+    assert "the customers were derived from shop.order_lines" in stopped.output
+    assert "ERROR creating" not in stopped.output  # a failed guard, not a crash
+    warned = run_dbt(
+        select, data, tmp_path / "warned", {**floor, "audience__rejected_share_severity": "warn"}
+    )
+    assert warned.returncode == 0, warned.output[-4000:]
+    assert "staging rejected 300 of 300 raw rows" in warned.output
+    with warned.connect() as con:
+        reasons = dict(
+            con.execute(
+                "select rejection_reason, count(*) from staging.base_shop__customers group by all"
+            ).fetchall()
+        )
+    assert reasons == {"signup_at_before_floor": 300}
+
+
+def test_the_marts_a_missing_source_leaves_empty_name_it(btyd, tmp_path):
+    """Absent sources are a note in the summary and in each affected mart: uplift without
+    exposures, lead scoring without leads, the customer predictions without events; a mart whose
+    sources all had a file (or were derived) gets no such note. CLV without order lines says so."""
+    _, result = btyd
+    with result.connect() as con:
+        uplift = {n for (n,) in con.execute("select notes from marts.uplift_evaluation").fetchall()}
+        predictions = dict(
+            con.execute("select prediction, notes from marts.prediction_models").fetchall()
+        )
+        clv = {m for (m,) in con.execute("select message from marts.clv_model_params").fetchall()}
+    assert all(note.startswith("shop.campaign_exposures had no file; ") for note in uplift), uplift
+    assert predictions["lead_conversion_30d"].startswith(
+        "crm.lead_activities had no file; crm.leads had no file"
+    ), predictions
+    assert predictions["churn_90d"].startswith("shop.events had no file"), predictions
+    assert not any("had no file" in message for message in clv), clv  # customers were derived
+    customers_only = tmp_path / "customers_only"
+    customers_only.mkdir()
+    (customers_only / "customers.csv").write_text(
+        "customer_id,signup_at\n" + "".join(f"C{i},2024-01-0{1 + i % 9}\n" for i in range(40))
+    )
+    built = run_dbt(["build", "--select", "+clv_model_params"], customers_only, tmp_path / "w")
+    assert built.returncode == 0, built.output[-4000:]
+    with built.connect() as con:
+        messages = [
+            m for (m,) in con.execute("select message from marts.clv_model_params").fetchall()
+        ]
+    assert messages and all(m.startswith("shop.order_lines had no file: ") for m in messages)

@@ -12,6 +12,21 @@ declarations as (
     select * from {{ ref('propensity_declarations') }}
 ),
 
+-- The source files a prediction's declared models read that had no file this run.
+absent_sources as (
+    {%- for declaration in propensity_declarations() %}
+    select
+        {{ audience_string_literal(declaration['name']) }} as prediction,
+        {{ audience_absent_sources_note([declaration['feature_model'], declaration.get('score_model') or declaration['feature_model']] | unique | list) }} as note
+    {{ "union all" if not loop.last }}
+    {%- else %}
+    select
+        cast(null as varchar) as prediction,
+        cast(null as varchar) as note
+    where false
+    {%- endfor %}
+),
+
 settings as (
     select
         prediction,
@@ -88,10 +103,17 @@ final as (
         cast(settings.training_rows as bigint) as training_rows,
         cast(settings.training_positives as bigint) as training_positives,
         cast(settings.model_version as varchar) as model_version,
-        cast(notes.notes as varchar) as notes
+        cast(
+            case
+                when absent_sources.note is null then notes.notes
+                when notes.notes is null then absent_sources.note
+                else absent_sources.note || ' | ' || notes.notes
+            end as varchar
+        ) as notes
     from declarations
     left join settings on declarations.prediction = settings.prediction
     left join notes on declarations.prediction = notes.prediction
+    left join absent_sources on declarations.prediction = absent_sources.prediction
     left join champion_metrics on declarations.prediction = champion_metrics.prediction
 )
 

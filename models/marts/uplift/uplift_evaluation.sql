@@ -28,6 +28,10 @@ notes as (
     where record = 'note'
 ),
 
+absent_sources as (
+    select {{ audience_absent_sources_note(['uplift_evaluation_state']) }} as note
+),
+
 metrics as (
     select
         learner,
@@ -61,11 +65,18 @@ final as (
         cast(settings.training_rows as bigint) as training_exposures,
         cast(settings.holdout_rows as bigint) as holdout_exposures,
         cast(metrics.model_version as varchar) as model_version,
-        cast(notes.notes as varchar) as notes
+        cast(
+            case
+                when absent_sources.note is null then notes.notes
+                when notes.notes is null then absent_sources.note
+                else absent_sources.note || '; ' || notes.notes
+            end as varchar
+        ) as notes
     from learners
     left join metrics on learners.learner = metrics.learner
     cross join settings
     cross join notes
+    cross join absent_sources
 )
 
 select * from final
