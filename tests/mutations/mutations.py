@@ -80,6 +80,16 @@ MUTATIONS = [
         ),
     ),
     Mutation(
+        "free_repeat_buyers_in_the_spend_fit",
+        "repeat buyers whose repeat purchases were all free are fitted by Gamma-Gamma (spend 0)",
+        "audience/clv/pipeline.py",
+        'paying = summary[(summary["frequency"] == 0) | (summary["monetary_value"] > 0)]',
+        "paying = summary",
+        (
+            "tests/python/test_clv_package.py::test_repeat_buyers_who_only_got_free_repeats_are_left_out_of_the_spend_fit",
+        ),
+    ),
+    Mutation(
         "bgnbd_log_likelihood_shifted",
         "the BG/NBD log-likelihood shifted by a constant per customer (estimates unchanged)",
         "audience/clv/bgnbd.py",

@@ -525,3 +525,46 @@ def test_simulators_match_the_models_closed_form_moments():
     spend = simulate_gamma_gamma(TRUE_GAMMA_GAMMA, x, seed=12)
     p, q, v = dataclasses.astuple(TRUE_GAMMA_GAMMA)
     assert abs(spend.mean() - p * v / (q - 1)) < 5 * spend.std() / np.sqrt(spend.size)
+
+
+def test_repeat_buyers_who_only_got_free_repeats_are_left_out_of_the_spend_fit():
+    """Gamma-Gamma models positive spend: repeat buyers whose repeat purchases were all free are
+    left out of its fit (the same parameters as a fit without them), with a note saying how many,
+    while BG/NBD counts them; they are still scored, with a finite expected order value."""
+    from audience.clv.pipeline import ClvSettings, fit_state
+
+    start = pd.Timestamp("2025-01-01")
+    rng = np.random.default_rng(12)
+    rows = []
+    for customer in range(120):
+        days = np.sort(rng.choice(np.arange(0, 300), size=int(rng.integers(2, 6)), replace=False))
+        spend = float(rng.gamma(3.0, 20.0))
+        for day in days:
+            amount = round(spend * float(rng.gamma(6.0, 1 / 6.0)), 2)
+            rows.append((f"P{customer:03d}", start + pd.Timedelta(days=int(day)), amount))
+    paying = pd.DataFrame(rows, columns=["customer_id", "ordered_at", "amount"])
+    free_rows = []
+    for customer in range(7):  # a first purchase paid for, then only free ones
+        for day, amount in ((10, 25.0), (40 + customer, 0.0), (90 + customer, 0.0)):
+            free_rows.append((f"F{customer:03d}", start + pd.Timedelta(days=day), amount))
+    free = pd.DataFrame(free_rows, columns=["customer_id", "ordered_at", "amount"])
+    settings, as_of = ClvSettings(), pd.Timestamp("2025-11-01")
+    quiet = {"log": lambda _: None}
+    both = fit_state(pd.concat([paying, free], ignore_index=True), as_of, settings, **quiet)
+    alone = fit_state(paying, as_of, settings, **quiet)
+
+    def row(state, model):
+        return state[(state["fit_period"] == "current") & (state["model"] == model)].iloc[0]
+
+    spend, spend_alone = row(both, "gamma_gamma"), row(alone, "gamma_gamma")
+    assert spend["converged"] and spend_alone["converged"]
+    assert spend["fitted_customers"] == spend_alone["fitted_customers"] == 120
+    assert "7 repeat buyer(s) with only free repeat purchases left out" in spend["message"]
+    for name in ("p", "q", "v"):
+        assert spend[name] == pytest.approx(spend_alone[name], rel=1e-9), name
+    assert row(both, "bgnbd")["fitted_customers"] == 127  # counted as purchases
+    # scored with the model's expected value for a mean spend of 0: finite, below the mean spend
+    params = GammaGammaParams(*(float(spend[name]) for name in ("p", "q", "v")))
+    value = expected_average_value(params, np.array([2]), np.array([0.0]))[0]
+    population_mean = params.p * params.v / (params.q - 1)
+    assert np.isfinite(value) and 0 < value < population_mean
