@@ -1,6 +1,7 @@
 -- How each source table was read this run (register_raw_sources): from a file, absent, empty, or
 -- derived (customers from the order lines). The marts that a missing source empties say so from
--- here (macro audience_absent_sources_note).
+-- here (macro audience_absent_sources_note). Not the file paths, which name the machine's folders
+-- (tables must not depend on where the data folder is).
 with
 
 source as (
@@ -11,9 +12,7 @@ final as (
     select
         cast(source_name as varchar) as source_name,
         cast(table_name as varchar) as table_name,
-        cast(status as varchar) as status,
-        cast(path as varchar) as file_path,
-        cast(file_format as varchar) as file_format
+        cast(status as varchar) as status
     from source
 )
 
