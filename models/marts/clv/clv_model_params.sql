@@ -25,12 +25,7 @@ final as (
         cast(state.v as double) as v,
         cast(state.log_likelihood as double) as log_likelihood,
         cast(state.converged as boolean) as converged,
-        cast(
-            case
-                when absent_sources.note is null then state.message
-                else absent_sources.note || ': ' || state.message
-            end as varchar
-        ) as message,
+        cast({{ audience_prefixed_note('absent_sources.note', 'state.message', ': ') }} as varchar) as message,
         cast(state.iterations as bigint) as iterations,
         cast(state.customers as bigint) as customers,
         cast(state.repeat_customers as bigint) as repeat_customers,

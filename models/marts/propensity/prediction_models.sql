@@ -103,13 +103,7 @@ final as (
         cast(settings.training_rows as bigint) as training_rows,
         cast(settings.training_positives as bigint) as training_positives,
         cast(settings.model_version as varchar) as model_version,
-        cast(
-            case
-                when absent_sources.note is null then notes.notes
-                when notes.notes is null then absent_sources.note
-                else absent_sources.note || ' | ' || notes.notes
-            end as varchar
-        ) as notes
+        cast({{ audience_prefixed_note('absent_sources.note', 'notes.notes', ' | ') }} as varchar) as notes
     from declarations
     left join settings on declarations.prediction = settings.prediction
     left join notes on declarations.prediction = notes.prediction

@@ -65,13 +65,7 @@ final as (
         cast(settings.training_rows as bigint) as training_exposures,
         cast(settings.holdout_rows as bigint) as holdout_exposures,
         cast(metrics.model_version as varchar) as model_version,
-        cast(
-            case
-                when absent_sources.note is null then notes.notes
-                when notes.notes is null then absent_sources.note
-                else absent_sources.note || '; ' || notes.notes
-            end as varchar
-        ) as notes
+        cast({{ audience_prefixed_note('absent_sources.note', 'notes.notes', '; ') }} as varchar) as notes
     from learners
     left join metrics on learners.learner = metrics.learner
     cross join settings
