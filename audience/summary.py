@@ -135,7 +135,7 @@ def summarize(warehouse: Path) -> str:
             select models.prediction, models.status, models.champion, models.champion_roc_auc,
                 models.champion_ece, count(scores.entity_id)
             from marts.prediction_models as models
-            left join marts.int_prediction_scores as scores
+            left join intermediate.int_prediction_scores as scores
                 on models.prediction = scores.prediction
             group by all order by models.prediction
             """

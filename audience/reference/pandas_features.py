@@ -5,7 +5,7 @@ project computes from the raw shop files in one folder (customers.csv, order_lin
 events.parquet; a table may also be given as <name>.csv or <name>.parquet, but not as a
 folder of parts):
 
-* the staging rules of models/staging/shop/base_shop__{customers,order_lines,events}.sql: rows
+* the staging rules of models/staging/shop/base/base_shop__{customers,order_lines,events}.sql: rows
   with a missing id, a missing, unparseable, future (after ``ceiling``) or before-floor
   (before 1971-01-01) timestamp, a negative or implausible (above 1,000,000) amount or one with
   more than two decimals, an unknown status or event type, or an unknown customer are rejected,

@@ -33,7 +33,7 @@ def _meta(node: dict) -> dict:
 
 def is_published(node: dict) -> bool:
     if node.get("resource_type") == "seed":
-        return True
+        return _meta(node).get("serving") is not False
     if node.get("resource_type") != "model":
         return False
     config = node.get("config", {})

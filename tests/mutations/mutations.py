@@ -129,7 +129,7 @@ MUTATIONS = [
     Mutation(
         "duplicates_keep_the_latest",
         "of the valid rows of one id, the latest wins instead of the earliest",
-        "models/staging/shop/base_shop__order_lines_repeated.sql",
+        "models/staging/shop/base/base_shop__order_lines_repeated.sql",
         "                ordered_at, order_id, customer_id, line_amount, product_category, quantity,",
         "                ordered_at desc, order_id, customer_id, line_amount, product_category, quantity,",
         ("tests/python/test_adversarial.py",),
@@ -145,7 +145,7 @@ MUTATIONS = [
     Mutation(
         "order_customer_conflict_ignored",
         "an order whose lines carry two customers is credited to one of them",
-        "models/staging/shop/base_shop__orders.sql",
+        "models/staging/shop/base/base_shop__orders.sql",
         "when customer_id <> last_customer_id then 'order_customer_conflict'",
         "when false then 'order_customer_conflict'",
         ("tests/python/test_bad_input.py::test_every_damaged_row_gets_its_outcome",),
@@ -171,7 +171,7 @@ MUTATIONS = [
     Mutation(
         "unknown_status_staged",
         "an order line with an unknown status is staged",
-        "models/staging/shop/base_shop__order_lines_checked.sql",
+        "models/staging/shop/base/base_shop__order_lines_checked.sql",
         "when parsed.status not in ('completed', 'refunded') then 'unknown_status'",
         "when false then 'unknown_status'",
         ("tests/python/test_staging.py::test_exactly_the_planted_defects_are_rejected_row_by_row",),

@@ -130,7 +130,7 @@ def test_scores_in_sql_equal_the_python_models(large_build):
             python = artifact["calibrator"].probability(artifact["candidate"].log_odds(rows))
             published = (
                 con.sql(
-                    "select entity_id, probability from marts.int_prediction_scores"
+                    "select entity_id, probability from intermediate.int_prediction_scores"
                     f" where prediction = '{name}'"
                 )
                 .to_arrow_table()
@@ -166,7 +166,7 @@ def test_score_marts_rank_band_and_explain(large_build):
     for _, group in lookalikes.groupby("lookalike"):
         pool = _read(
             large_build,
-            "select count(*) as n from marts.int_prediction_scores"
+            "select count(*) as n from intermediate.int_prediction_scores"
             f" where prediction = '{group['lookalike'].iloc[0]}'",
         )["n"][0]
         assert abs(len(group) - 0.05 * pool) <= 0.01 * pool + 1

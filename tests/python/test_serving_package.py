@@ -81,6 +81,7 @@ def node(resource_type="model", materialized="table", **config):
         (node(access="public"), True),
         (node(meta={"serving": True}), True),
         (node("seed", "seed"), True),
+        (node("seed", "seed", meta={"serving": False}), False),
         (node(), False),
         (node(meta={"serving": False}), False),
         (node(materialized="ephemeral", meta={"serving": True}), False),

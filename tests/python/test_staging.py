@@ -235,3 +235,23 @@ def test_a_large_csv_export_is_read_by_its_header_line(tmp_path):
         with result.connect() as con:
             staged = con.execute("select count(*) from staging.stg_shop__customers").fetchone()[0]
         assert staged == 200_000
+
+
+def test_source_freshness_reads_every_data_source_newest_timestamp(demo_data, tmp_path):
+    """`dbt source freshness` (as a daily job runs it before the build) reports every data
+    source, CSV exports with text timestamps included, and finds the newest row: for the
+    Parquet order lines and events, the same maximum pandas reads from the file."""
+    result = run_dbt(["source", "freshness"], demo_data, tmp_path)
+    assert result.returncode == 0, result.output[-3000:]
+    import json
+
+    report = json.loads((tmp_path / "target" / "sources.json").read_text())
+    by_table = {r["unique_id"].split(".", 2)[2]: r for r in report["results"]}
+    assert set(by_table) == {f"{source}.{table}" for source, table in SOURCES}
+    for name, entry in by_table.items():
+        assert entry["status"] in {"pass", "warn"}, (name, entry)
+        assert entry["max_loaded_at"], name
+    for table, column in [("order_lines", "ordered_at"), ("events", "event_at")]:
+        newest = pd.read_parquet(demo_data / f"{table}.parquet", columns=[column])[column].max()
+        reported = pd.Timestamp(by_table[f"shop.{table}"]["max_loaded_at"]).tz_localize(None)
+        assert reported == pd.Timestamp(newest).tz_localize(None), table
