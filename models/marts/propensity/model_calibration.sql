@@ -14,9 +14,8 @@ final as (
         cast(candidate as varchar) as candidate,
         cast(level as varchar) as evaluated_on,
         cast(position as integer) as probability_bin,
-        cast(max(case when name = 'mean_predicted' then value end) as double) as mean_predicted,
-        cast(max(case when name = 'observed_rate' then value end) as double) as observed_rate,
-        cast(max(case when name = 'rows' then value end) as bigint) as validation_rows
+        {{ audience_state_pivot(['mean_predicted', 'observed_rate'], data_type='double') }},
+        {{ audience_state_pivot(['rows'], data_type='bigint', renamed={'rows': 'validation_rows'}) }}
     from state
     group by prediction, candidate, level, position
 )

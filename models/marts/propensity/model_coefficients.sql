@@ -12,7 +12,7 @@ terms as (
 settings as (
     select
         prediction,
-        max(case when name = 'champion' then text_value end) as champion
+        {{ audience_state_pivot(['champion'], 'text_value') }}
     from {{ ref('propensity_model_state') }}
     where record = 'setting'
     group by prediction

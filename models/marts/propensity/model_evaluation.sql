@@ -19,12 +19,10 @@ state as (
 settings as (
     select
         prediction,
-        max(case when name = 'champion' then text_value end) as champion,
-        max(case when name = 'champion_metric' then text_value end) as champion_metric,
-        max(case when name = 'champion_top_share' then value end) as champion_top_share,
-        max(case when name = 'refit' then text_value end) = 'true' as is_refit,
-        max(case when name = 'split_method' then text_value end) as split_method,
-        max(case when name = 'validation_cutoff' then text_value end) as validation_cutoff
+        {{ audience_state_pivot(
+            ['champion', 'champion_metric', 'refit', 'split_method', 'validation_cutoff'], 'text_value'
+        ) }},
+        {{ audience_state_pivot(['champion_top_share']) }}
     from state
     where record = 'setting'
     group by prediction
@@ -36,11 +34,11 @@ metrics as (
         candidate,
         level as evaluated_on,
         max(model_version) as model_version,
-        {%- for metric in metrics %}
-        max(case when name = '{{ metric }}' then value end) as {{ metric }},
-        {%- endfor %}
-        max(case when name = 'calibration' then text_value end) as calibration_method,
-        max(case when name = 'parameters' then text_value end) as hyperparameters
+        {{ audience_state_pivot(metrics) }},
+        {{ audience_state_pivot(
+            ['calibration', 'parameters'], 'text_value',
+            renamed={'calibration': 'calibration_method', 'parameters': 'hyperparameters'}
+        ) }}
     from state
     where record = 'metric'
     group by prediction, candidate, level
@@ -57,7 +55,7 @@ final as (
             coalesce(
                 metrics.evaluated_on = 'test'
                 and metrics.candidate = settings.champion
-                and settings.is_refit,
+                and settings.refit = 'true',
                 false
             ) as boolean
         ) as is_refit,

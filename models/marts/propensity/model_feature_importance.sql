@@ -12,8 +12,7 @@ importance as (
         candidate,
         name as feature,
         position as importance_rank,
-        max(case when record = 'importance' then value end) as importance,
-        max(case when record = 'importance_std' then value end) as importance_std
+        {{ audience_state_pivot(['importance', 'importance_std'], name_column='record') }}
     from state
     where record in ('importance', 'importance_std')
     group by prediction, candidate, name, position

@@ -14,11 +14,8 @@ final as (
         cast(candidate as varchar) as candidate,
         cast(level as varchar) as evaluated_on,
         cast(position as integer) as decile,
-        cast(max(case when name = 'rows' then value end) as bigint) as validation_rows,
-        cast(max(case when name = 'positives' then value end) as bigint) as positives,
-        cast(max(case when name = 'positive_rate' then value end) as double) as positive_rate,
-        cast(max(case when name = 'lift' then value end) as double) as lift,
-        cast(max(case when name = 'cumulative_gain' then value end) as double) as cumulative_gain
+        {{ audience_state_pivot(['rows', 'positives'], data_type='bigint', renamed={'rows': 'validation_rows'}) }},
+        {{ audience_state_pivot(['positive_rate', 'lift', 'cumulative_gain'], data_type='double') }}
     from state
     group by prediction, candidate, level, position
 )

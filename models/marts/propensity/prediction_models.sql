@@ -31,24 +31,15 @@ settings as (
     select
         prediction,
         max(model_version) as model_version,
-        max(case when name = 'status' then text_value end) as status,
-        max(case when name = 'champion' then text_value end) as champion,
-        max(case when name = 'champion_metric' then text_value end) as champion_metric,
-        max(case when name = 'selected_on' then text_value end) as selected_on,
-        max(case when name = 'refit' then text_value end) as refit,
-        max(case when name = 'published_training_rows' then value end) as published_training_rows,
-        max(case when name = 'refit_cutoffs' then text_value end) as refit_cutoffs,
-        max(case when name = 'evaluated_on' then text_value end) as evaluated_on,
-        max(case when name = 'test_condition' then text_value end) as test_condition,
-        max(case when name = 'test_rows' then value end) as test_rows,
-        max(case when name = 'test_positives' then value end) as test_positives,
-        max(case when name = 'grid_tier' then text_value end) as grid_tier,
-        max(case when name = 'split_method' then text_value end) as split_method,
-        max(case when name = 'cv_method' then text_value end) as cv_method,
-        max(case when name = 'validation_cutoff' then text_value end) as validation_cutoff,
-        max(case when name = 'training_cutoffs' then text_value end) as training_cutoffs,
-        max(case when name = 'training_rows' then value end) as training_rows,
-        max(case when name = 'training_positives' then value end) as training_positives
+        {{ audience_state_pivot([
+            'status', 'champion', 'champion_metric', 'selected_on', 'refit', 'refit_cutoffs',
+            'evaluated_on', 'test_condition', 'grid_tier', 'split_method', 'cv_method',
+            'validation_cutoff', 'training_cutoffs',
+        ], 'text_value') }},
+        {{ audience_state_pivot([
+            'published_training_rows', 'test_rows', 'test_positives', 'training_rows',
+            'training_positives',
+        ]) }}
     from state
     where record = 'setting'
     group by prediction
@@ -63,18 +54,22 @@ notes as (
     group by prediction
 ),
 
-champion_metrics as (
-    select
-        state.prediction,
-        max(case when state.name = 'roc_auc' then state.value end) as roc_auc,
-        max(case when state.name = 'ece' then state.value end) as ece
+champion_metric_rows as (
+    select state.*
     from state
     inner join settings
         on state.prediction = settings.prediction
             and state.candidate = settings.champion
             and state.level = settings.evaluated_on
     where state.record = 'metric'
-    group by state.prediction
+),
+
+champion_metrics as (
+    select
+        prediction,
+        {{ audience_state_pivot(['roc_auc', 'ece']) }}
+    from champion_metric_rows
+    group by prediction
 ),
 
 final as (

@@ -12,20 +12,32 @@ current_model as (
     select max(model_sequence) as model_sequence from {{ ref('segment_model_state') }}
 ),
 
+pivoted as (
+    select
+        model_version,
+        cast(position as integer) as k,
+        max(model_sequence) as model_sequence,
+        {{ audience_state_pivot(
+            ['inertia', 'silhouette', 'calinski_harabasz', 'davies_bouldin', 'bic'], data_type='double'
+        ) }},
+        {{ audience_state_pivot(['is_chosen'], renamed={'is_chosen': 'is_chosen_value'}) }}
+    from state
+    group by model_version, cast(position as integer)
+),
+
 final as (
     select
-        state.model_version,
-        cast(state.position as integer) as k,
-        cast(max(case when state.name = 'inertia' then state.value end) as double) as inertia,
-        cast(max(case when state.name = 'silhouette' then state.value end) as double) as silhouette,
-        cast(max(case when state.name = 'calinski_harabasz' then state.value end) as double) as calinski_harabasz,
-        cast(max(case when state.name = 'davies_bouldin' then state.value end) as double) as davies_bouldin,
-        cast(max(case when state.name = 'bic' then state.value end) as double) as bic,
-        coalesce(max(case when state.name = 'is_chosen' then state.value end) = 1, false) as is_chosen,
-        max(state.model_sequence) = max(current_model.model_sequence) as is_current_model
-    from state
+        pivoted.model_version,
+        pivoted.k,
+        pivoted.inertia,
+        pivoted.silhouette,
+        pivoted.calinski_harabasz,
+        pivoted.davies_bouldin,
+        pivoted.bic,
+        coalesce(pivoted.is_chosen_value = 1, false) as is_chosen,
+        pivoted.model_sequence = current_model.model_sequence as is_current_model
+    from pivoted
     cross join current_model
-    group by state.model_version, cast(state.position as integer)
 )
 
 select * from final

@@ -11,14 +11,11 @@ settings as (
         model_version,
         max(model_sequence) as model_sequence,
         cast(max(as_of_date) as date) as as_of_date,
-        max(case when name = 'algorithm' then text_value end) as algorithm,
-        cast(max(case when name = 'k' then text_value end) as integer) as k,
-        max(case when name = 'chosen_by' then text_value end) as chosen_by,
-        cast(max(case when name = 'min_tenure_days' then text_value end) as integer) as min_tenure_days,
-        cast(max(case when name = 'training_customers' then text_value end) as bigint) as training_customers,
-        cast(max(case when name = 'fit_sample_customers' then text_value end) as bigint)
-            as fit_sample_customers,
-        max(case when name = 'settings' then text_value end) as settings_json
+        {{ audience_state_pivot(
+            ['algorithm', 'chosen_by', 'settings'], 'text_value', renamed={'settings': 'settings_json'}
+        ) }},
+        {{ audience_state_pivot(['k', 'min_tenure_days'], 'text_value', 'integer') }},
+        {{ audience_state_pivot(['training_customers', 'fit_sample_customers'], 'text_value', 'bigint') }}
     from state
     where record = 'setting'
     group by model_version

@@ -11,13 +11,15 @@ final as (
     select
         cast(learner as varchar) as learner,
         cast(position as integer) as decile,
-        cast(max(case when name = 'customers' then value end) as bigint) as exposures,
-        cast(max(case when name = 'treated_customers' then value end) as bigint) as treated_exposures,
-        cast(max(case when name = 'control_customers' then value end) as bigint) as control_exposures,
-        cast(max(case when name = 'treated_response_rate' then value end) as double) as treated_response_rate,
-        cast(max(case when name = 'control_response_rate' then value end) as double) as control_response_rate,
-        cast(max(case when name = 'observed_uplift' then value end) as double) as observed_uplift,
-        cast(max(case when name = 'mean_predicted_uplift' then value end) as double) as mean_predicted_uplift
+        {{ audience_state_pivot(
+            ['customers', 'treated_customers', 'control_customers'], data_type='bigint',
+            renamed={'customers': 'exposures', 'treated_customers': 'treated_exposures',
+                     'control_customers': 'control_exposures'}
+        ) }},
+        {{ audience_state_pivot(
+            ['treated_response_rate', 'control_response_rate', 'observed_uplift', 'mean_predicted_uplift'],
+            data_type='double'
+        ) }}
     from state
     group by learner, position
 )

@@ -9,9 +9,8 @@ state as (
 
 settings as (
     select
-        max(case when name = 'champion' then text_value end) as champion,
-        max(case when name = 'training_rows' then value end) as training_rows,
-        max(case when name = 'holdout_rows' then value end) as holdout_rows
+        {{ audience_state_pivot(['champion'], 'text_value') }},
+        {{ audience_state_pivot(['training_rows', 'holdout_rows']) }}
     from state
     where record = 'setting'
 ),
@@ -36,14 +35,10 @@ metrics as (
     select
         learner,
         max(model_version) as model_version,
-        max(case when name = 'qini_coefficient' then value end) as qini_coefficient,
-        max(case when name = 'auuc' then value end) as auuc,
-        max(case when name = 'auuc_random' then value end) as auuc_random,
-        max(case when name = 'overall_uplift' then value end) as overall_uplift,
-        max(case when name = 'uplift_at_10pct' then value end) as uplift_at_10pct,
-        max(case when name = 'uplift_at_20pct' then value end) as uplift_at_20pct,
-        max(case when name = 'uplift_at_30pct' then value end) as uplift_at_30pct,
-        max(case when name = 'uplift_at_50pct' then value end) as uplift_at_50pct
+        {{ audience_state_pivot([
+            'qini_coefficient', 'auuc', 'auuc_random', 'overall_uplift',
+            'uplift_at_10pct', 'uplift_at_20pct', 'uplift_at_30pct', 'uplift_at_50pct'
+        ]) }}
     from state
     where record = 'metric'
     group by learner

@@ -11,12 +11,11 @@ final as (
     select
         cast(learner as varchar) as learner,
         cast(position as integer) as percent_targeted,
-        cast(max(case when name = 'share_targeted' then value end) as double) as share_targeted,
-        cast(max(case when name = 'customers_targeted' then value end) as bigint) as exposures_targeted,
-        cast(max(case when name = 'qini' then value end) as double) as qini,
-        cast(max(case when name = 'qini_random' then value end) as double) as qini_random,
-        cast(max(case when name = 'uplift_at_share' then value end) as double) as uplift_at_share,
-        cast(max(case when name = 'uplift_curve' then value end) as double) as uplift_curve
+        {{ audience_state_pivot(['share_targeted'], data_type='double') }},
+        {{ audience_state_pivot(
+            ['customers_targeted'], data_type='bigint', renamed={'customers_targeted': 'exposures_targeted'}
+        ) }},
+        {{ audience_state_pivot(['qini', 'qini_random', 'uplift_at_share', 'uplift_curve'], data_type='double') }}
     from state
     group by learner, position  -- noqa: RF04
 )
