@@ -17,7 +17,6 @@ var.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -29,6 +28,7 @@ from audience.clv.gamma_gamma import GammaGammaParams, expected_average_value, f
 from audience.clv.summary import repeat_purchase_summary
 from audience.clv.value import customer_lifetime_value
 from audience.progress import timed
+from audience.settings import SettingsReader
 
 DAYS_PER_UNIT = {"days": 1.0, "weeks": 7.0}
 BUCKETS = ("0", "1", "2", "3", "4", "5", "6", "7-9", "10+")
@@ -46,15 +46,19 @@ class ClvSettings:
 
 
 def settings_from_json(text: str) -> ClvSettings:
-    values = {k: v for k, v in (json.loads(text) if text else {}).items() if v is not None}
-    settings = ClvSettings(**values)
-    if settings.time_unit not in DAYS_PER_UNIT:
-        raise ClvInputError(
-            f"var audience__clv_time_unit must be days or weeks, got {settings.time_unit!r}"
-        )
-    if settings.holdout_days < 1 or settings.horizon_days < 1:
-        raise ClvInputError("vars audience__clv_holdout_days and _horizon_days must be positive")
-    return settings
+    read = SettingsReader.from_json(text, "audience__clv_", ClvInputError)
+    defaults = ClvSettings()
+    return ClvSettings(
+        time_unit=read.choice("time_unit", defaults.time_unit, tuple(DAYS_PER_UNIT)),
+        penalizer=read.number("penalizer", defaults.penalizer, minimum=0),
+        horizon_days=read.integer("horizon_days", defaults.horizon_days, minimum=1),
+        discount_rate=read.number("discount_rate", defaults.discount_rate, minimum=0),
+        holdout_days=read.integer("holdout_days", defaults.holdout_days, minimum=1),
+        calibration_end_date=read.text("calibration_end_date"),
+        min_repeat_customers=read.integer(
+            "min_repeat_customers", defaults.min_repeat_customers, minimum=1
+        ),
+    )
 
 
 def read_inputs(purchases, as_of, log=print) -> tuple[pd.DataFrame, object]:

@@ -13,6 +13,8 @@ import json
 import re
 from dataclasses import asdict, dataclass, field
 
+from audience.settings import SettingsReader
+
 ALGORITHMS = ("logistic_regression", "hist_gradient_boosting", "random_forest")
 ENTITY_ID_COLUMNS = {"customer": "customer_id", "lead": "lead_id"}  # other entities name theirs
 # How the champion is chosen on the validation rows: the lowest log loss, or the highest of the
@@ -123,41 +125,20 @@ class TrainingSettings:
 
 
 def training_settings_from_json(text: str | None) -> TrainingSettings:
-    values = json.loads(text) if text else {}
-    defaults = TrainingSettings()
+    read = SettingsReader.from_json(text, "audience__propensity_", PropensityConfigError)
+    at_least_one = ("cv_folds", "calibration_bins", "max_training_rows", "max_validation_rows")
     parsed = {}
-    for name, default in asdict(defaults).items():
+    for name, default in asdict(TrainingSettings()).items():
         if name == "notes":
             continue
-        raw = values.get(name)
-        if raw is None:
-            parsed[name] = default
-            continue
-        kind = type(default)
-        try:
-            number = kind(float(raw)) if kind is int else kind(raw)
-        except (TypeError, ValueError):
-            raise PropensityConfigError(
-                f"var audience__propensity_{name}: expected a number, got {raw!r}"
-            ) from None
-        if number < 0 or (kind is int and number != float(raw)):
-            raise PropensityConfigError(
-                f"var audience__propensity_{name}: expected a non-negative"
-                f" {'whole ' if kind is int else ''}number, got {raw!r}"
-            )
-        parsed[name] = number
-    if not 0 < parsed["holdout_share"] < 1:
-        raise PropensityConfigError(
-            f"var audience__propensity_holdout_share must be between 0 and 1,"
-            f" got {parsed['holdout_share']}"
-        )
+        minimum = 1 if name in at_least_one else 0
+        if isinstance(default, int):
+            parsed[name] = read.integer(name, default, minimum=minimum)
+        else:
+            parsed[name] = read.number(name, default, minimum=minimum)
+    read.share("holdout_share", parsed["holdout_share"])
     if not 0.5 < parsed["leakage_auc"] <= 1:
-        raise PropensityConfigError(
-            f"var audience__propensity_leakage_auc must be in (0.5, 1], got {parsed['leakage_auc']}"
-        )
-    for name in ("cv_folds", "calibration_bins", "max_training_rows", "max_validation_rows"):
-        if parsed[name] < 1:
-            raise PropensityConfigError(f"var audience__propensity_{name} must be at least 1")
+        read.fail("leakage_auc", f"must be in (0.5, 1], got {parsed['leakage_auc']}")
     return TrainingSettings(**parsed)
 
 

@@ -10,10 +10,14 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
+from audience.settings import SettingsReader
+
 ALGORITHMS = ("kmeans", "gaussian_mixture", "agglomerative", "dbscan", "hdbscan")
 DENSITY_ALGORITHMS = ("dbscan", "hdbscan")
 K_RULES = ("calinski_harabasz", "silhouette", "davies_bouldin")
 TRANSFORMS = ("none", "log1p")
+# auto: retrain when data or settings change; never: keep applying the latest stored model.
+RETRAIN_POLICIES = ("auto", "never")
 
 
 class SegmentationSettingsError(ValueError):
@@ -63,76 +67,38 @@ class SegmentationSettings:
     @classmethod
     def from_config(cls, get) -> SegmentationSettings:
         """Build from a config getter (``dbt.config.get``); every value may arrive as a string."""
-
-        def value(name, default=None):
-            raw = get(name)
-            if raw is None or (isinstance(raw, str) and raw.strip().lower() in ("", "none")):
-                return default
-            return raw
-
-        def number(name, default, kind=int, minimum=None):
-            raw = value(name, default)
-            if raw is None:
-                return None
-            try:
-                parsed = kind(float(raw)) if kind is int else kind(raw)
-            except (TypeError, ValueError):
-                raise SegmentationSettingsError(
-                    f"var audience__segment_{name} must be a number, got {raw!r}"
-                ) from None
-            if kind is int and float(raw) != parsed:
-                raise SegmentationSettingsError(
-                    f"var audience__segment_{name} must be a whole number, got {raw!r}"
-                )
-            if minimum is not None and parsed < minimum:
-                raise SegmentationSettingsError(
-                    f"var audience__segment_{name} must be at least {minimum}, got {raw!r}"
-                )
-            return parsed
-
-        algorithm = str(value("algorithm", "kmeans")).strip().lower()
-        if algorithm not in ALGORITHMS:
-            raise SegmentationSettingsError(
-                f"var audience__segment_algorithm must be one of {', '.join(ALGORITHMS)}; "
-                f"got {algorithm!r}"
-            )
-        retrain = str(value("retrain", "auto")).strip().lower()
-        if retrain not in ("auto", "never"):
-            raise SegmentationSettingsError(
-                f"var audience__segment_retrain must be auto or never, got {retrain!r}"
-            )
-        k_rule = str(value("k_rule", "calinski_harabasz")).strip().lower()
-        if k_rule not in K_RULES:
-            raise SegmentationSettingsError(
-                f"var audience__segment_k_rule must be one of {', '.join(K_RULES)}; got {k_rule!r}"
-            )
-        k_min = number("k_min", 2, minimum=2)
-        k_max = number("k_max", 10, minimum=2)
+        read = SettingsReader(get, "audience__segment_", SegmentationSettingsError)
+        defaults = cls(features=())
+        k_min = read.integer("k_min", defaults.k_min, minimum=2)
+        k_max = read.integer("k_max", defaults.k_max, minimum=2)
         if k_max < k_min:
-            raise SegmentationSettingsError(
-                f"var audience__segment_k_max ({k_max}) is below audience__segment_k_min ({k_min})"
-            )
-        pca = number("pca_components", None, kind=float)
+            read.fail("k_max", f"({k_max}) is below audience__segment_k_min ({k_min})")
+        pca = read.number("pca_components", None)
         if pca is not None and (pca <= 0 or (pca >= 1 and pca != int(pca))):
-            raise SegmentationSettingsError(
-                "var audience__segment_pca_components must be a whole number of components "
-                f"or a share of variance between 0 and 1, got {pca!r}"
+            read.fail(
+                "pca_components",
+                "must be a whole number of components or a share of variance between 0 and 1,"
+                f" got {pca!r}",
             )
         return cls(
-            features=parse_features(value("features")),
-            algorithm=algorithm,
+            features=parse_features(read.raw("features")),
+            algorithm=read.choice("algorithm", defaults.algorithm, ALGORITHMS),
             k_min=k_min,
             k_max=k_max,
-            k_rule=k_rule,
-            k=number("k", None, minimum=1),
+            k_rule=read.choice("k_rule", defaults.k_rule, K_RULES),
+            k=read.integer("k", None, minimum=1),
             pca_components=pca,
-            min_tenure_days=number("min_tenure_days", 30, minimum=0),
-            fit_sample_size=number("fit_sample_size", 50_000, minimum=10),
-            metric_sample_size=number("metric_sample_size", 5_000, minimum=10),
-            seed=number("seed", 42),
-            dbscan_eps=number("dbscan_eps", None, kind=float),
-            dbscan_min_samples=number("dbscan_min_samples", 20, minimum=2),
-            retrain=retrain,
+            min_tenure_days=read.integer("min_tenure_days", defaults.min_tenure_days, minimum=0),
+            fit_sample_size=read.integer("fit_sample_size", defaults.fit_sample_size, minimum=10),
+            metric_sample_size=read.integer(
+                "metric_sample_size", defaults.metric_sample_size, minimum=10
+            ),
+            seed=read.integer("seed", defaults.seed),
+            dbscan_eps=read.number("dbscan_eps", None),
+            dbscan_min_samples=read.integer(
+                "dbscan_min_samples", defaults.dbscan_min_samples, minimum=2
+            ),
+            retrain=read.choice("retrain", defaults.retrain, RETRAIN_POLICIES),
         )
 
 

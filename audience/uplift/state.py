@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from audience.progress import timed
+from audience.settings import SettingsReader
 from audience.uplift.learners import LEARNERS
 from audience.uplift.training import (
     UpliftInputError,
@@ -43,32 +44,27 @@ class UpliftSettingsError(ValueError):
 
 
 def settings_from_json(text: str) -> UpliftSettings:
-    values = json.loads(text) if text else {}
-    features = values.get("features") or []
-    if isinstance(features, str):
-        features = [features]
+    read = SettingsReader.from_json(text, "audience__uplift_", UpliftSettingsError)
+    defaults = UpliftSettings(features=())
+    features = read.names("features")
     if not features:
-        raise UpliftSettingsError("var audience__uplift_features must list at least one column")
-    learners = values.get("learners") or list(LEARNERS)
+        read.fail("features", "must list at least one column")
+    learners = read.names("learners", LEARNERS)
     unknown = [learner for learner in learners if learner not in LEARNERS]
     if unknown:
-        raise UpliftSettingsError(
-            f"var audience__uplift_learners: unknown learner(s) {', '.join(unknown)}; "
-            f"use {', '.join(LEARNERS)}"
-        )
-    holdout = float(values.get("holdout_share", 0.3))
-    if not 0 < holdout < 1:
-        raise UpliftSettingsError(
-            f"var audience__uplift_holdout_share must be between 0 and 1, got {holdout}"
+        read.fail(
+            "learners", f"has unknown learner(s) {', '.join(unknown)}; use {', '.join(LEARNERS)}"
         )
     return UpliftSettings(
-        features=tuple(str(f).strip().lower() for f in features),
-        learners=tuple(learners),
-        holdout_share=holdout,
-        seed=int(values.get("seed", 42)),
-        min_effect=float(values.get("min_effect", 0.02)),
-        sure_thing_probability=float(values.get("sure_thing_probability", 0.3)),
-        min_arm_responders=int(values.get("min_arm_responders", 20)),
+        features=features,
+        learners=learners,
+        holdout_share=read.share("holdout_share", defaults.holdout_share),
+        seed=read.integer("seed", defaults.seed),
+        min_effect=read.number("min_effect", defaults.min_effect),
+        sure_thing_probability=read.number(
+            "sure_thing_probability", defaults.sure_thing_probability
+        ),
+        min_arm_responders=read.integer("min_arm_responders", defaults.min_arm_responders),
     )
 
 

@@ -4,7 +4,8 @@ the var and what is allowed, and nothing but the project's own SQL ever runs.
 
 Most cases run `dbt run-operation audience_check` (the check every build starts with) in-process
 on a project parsed once; the end-to-end cases run `dbt build` with the hostile var on a tiny data
-set and check that the warehouse is exactly as before.
+set and check that the warehouse is exactly as before. The last cases check the Python side: every
+ML area reads the settings its model's config carries through one reader (audience/settings.py).
 """
 
 from __future__ import annotations
@@ -15,7 +16,17 @@ import duckdb
 import pytest
 from dbt_runner import PROJECT_DIR, run_dbt
 
+from audience.clv.errors import ClvInputError
+from audience.clv.pipeline import settings_from_json as clv_settings
 from audience.demo.generator import generate
+from audience.propensity.settings import (
+    PropensityConfigError,
+    training_settings_from_json,
+)
+from audience.segmentation.settings import SegmentationSettingsError
+from audience.segmentation.state import settings_from_json as segmentation_settings
+from audience.uplift.state import UpliftSettingsError
+from audience.uplift.state import settings_from_json as uplift_settings
 
 
 @pytest.fixture(scope="module")
@@ -245,3 +256,120 @@ def test_a_hostile_var_runs_no_sql_of_its_own(tiny_data, tmp_path, dbt_vars):
     assert _catalog(warehouse) == before  # nothing created, nothing dropped
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("select alive from main.canary").fetchall() == [(1,)]
+
+
+# --- The Python side: one reader (audience/settings.py) for every ML area's settings ----------
+_FEATURES = {"features": ["recency_days"]}
+
+
+@pytest.mark.parametrize(
+    ("parse", "values", "error", "message"),
+    [
+        (
+            clv_settings,
+            {"holdout_days": "0"},
+            ClvInputError,
+            "var audience__clv_holdout_days must be at least 1",
+        ),
+        (
+            clv_settings,
+            {"time_unit": "months"},
+            ClvInputError,
+            "var audience__clv_time_unit must be one of days, weeks",
+        ),
+        (
+            clv_settings,
+            {"penalizer": "lots"},
+            ClvInputError,
+            "var audience__clv_penalizer must be a number, got 'lots'",
+        ),
+        (
+            training_settings_from_json,
+            {"cv_folds": 2.5},
+            PropensityConfigError,
+            "var audience__propensity_cv_folds must be a whole number, got 2.5",
+        ),
+        (
+            training_settings_from_json,
+            {"holdout_share": 1},
+            PropensityConfigError,
+            "var audience__propensity_holdout_share must be between 0 and 1",
+        ),
+        (
+            training_settings_from_json,
+            {"leakage_auc": 0.4},
+            PropensityConfigError,
+            "var audience__propensity_leakage_auc must be in (0.5, 1]",
+        ),
+        (
+            training_settings_from_json,
+            {"max_training_rows": "nan"},
+            PropensityConfigError,
+            "var audience__propensity_max_training_rows must be a whole number",
+        ),
+        (
+            segmentation_settings,
+            {**_FEATURES, "k_min": 5, "k_max": 3},
+            SegmentationSettingsError,
+            "var audience__segment_k_max (3) is below audience__segment_k_min (5)",
+        ),
+        (
+            segmentation_settings,
+            {**_FEATURES, "algorithm": "spectral"},
+            SegmentationSettingsError,
+            "var audience__segment_algorithm must be one of kmeans",
+        ),
+        (
+            segmentation_settings,
+            {**_FEATURES, "retrain": "sometimes"},
+            SegmentationSettingsError,
+            "var audience__segment_retrain must be one of auto, never",
+        ),
+        (
+            uplift_settings,
+            {},
+            UpliftSettingsError,
+            "var audience__uplift_features must list at least one column",
+        ),
+        (
+            uplift_settings,
+            {**_FEATURES, "learners": ["x_learner"]},
+            UpliftSettingsError,
+            "var audience__uplift_learners has unknown learner(s) x_learner",
+        ),
+        (
+            uplift_settings,
+            {**_FEATURES, "seed": "abc"},
+            UpliftSettingsError,
+            "var audience__uplift_seed must be a whole number, got 'abc'",
+        ),
+        (
+            uplift_settings,
+            "[1, 2]",
+            UpliftSettingsError,
+            "the audience__uplift_* settings must be a mapping",
+        ),
+    ],
+)
+def test_every_area_reads_its_settings_through_one_reader_naming_the_var(
+    parse, values, error, message
+):
+    text = values if isinstance(values, str) else json.dumps(values)
+    with pytest.raises(error) as raised:
+        parse(text)
+    assert message in str(raised.value)
+
+
+def test_settings_arrive_typed_with_their_defaults():
+    clv = clv_settings(json.dumps({"horizon_days": "730", "calibration_end_date": None}))
+    assert clv.horizon_days == 730 and isinstance(clv.horizon_days, int)
+    assert clv.calibration_end_date is None and clv.holdout_days == 180
+    training = training_settings_from_json(json.dumps({"seed": "7", "leakage_auc": "0.99"}))
+    assert (training.seed, training.leakage_auc, training.cv_folds) == (7, 0.99, 2)
+    segmentation = segmentation_settings(
+        json.dumps({**_FEATURES, "k": "4", "pca_components": "0.9"})
+    )
+    assert (segmentation.k, segmentation.pca_components, segmentation.k_min) == (4, 0.9, 2)
+    uplift = uplift_settings(json.dumps({"features": "Recency_Days ", "holdout_share": "0.25"}))
+    assert uplift.features == ("recency_days",) and uplift.holdout_share == 0.25
+    assert uplift.learners == ("t_learner", "transformed_outcome")
