@@ -92,12 +92,31 @@ def minimize_log_params(
     objective = _safe(objective)
     start = np.clip(np.asarray(start, dtype=float), -LOG_BOUND, LOG_BOUND)
     bounds = [(-LOG_BOUND, LOG_BOUND)] * len(start)
+    first = _lbfgsb(objective, start, bounds, maxiter)
+    best, best_value, iterations = first.x, first.fun, first.nit
+    notes = [f"L-BFGS-B: {_text(first.message)} after {first.nit} iteration(s)"]
+    # L-BFGS-B's line search often gives up at the optimum when the objective can no longer be
+    # improved in floating point; a small gradient then means the job is done.
+    if not (np.isfinite(best_value) and _largest_gradient(objective, best) <= GRADIENT_TOLERANCE):
+        best, best_value, nit, note = _continue_with_nelder_mead(
+            objective, start, best, best_value, bounds, maxiter
+        )
+        notes.append(note)
+        iterations += nit
+    converged, checks = _convergence_checks(objective, best, best_value, names)
+    notes += checks
+    verdict = "converged" if converged else "NOT converged"
+    return best, converged, f"{verdict}: " + "; ".join(notes), int(iterations)
 
-    def largest_gradient(theta: np.ndarray) -> float:
-        free = np.abs(theta) < LOG_BOUND - 1e-6
-        return float(np.max(np.abs(objective(theta)[1][free]), initial=0.0))
 
-    first = minimize(
+def _largest_gradient(objective: Objective, theta: np.ndarray) -> float:
+    """Largest |gradient| over the parameters not on their bound."""
+    free = np.abs(theta) < LOG_BOUND - 1e-6
+    return float(np.max(np.abs(objective(theta)[1][free]), initial=0.0))
+
+
+def _lbfgsb(objective: Objective, start: np.ndarray, bounds: list, maxiter: int):
+    return minimize(
         objective,
         start,
         jac=True,
@@ -105,24 +124,39 @@ def minimize_log_params(
         bounds=bounds,
         options={"maxiter": int(maxiter), "ftol": 1e-14, "gtol": 1e-9},
     )
-    best, best_value, iterations = first.x, first.fun, first.nit
-    notes = [f"L-BFGS-B: {_text(first.message)} after {first.nit} iteration(s)"]
-    # L-BFGS-B's line search often gives up at the optimum when the objective can no longer be
-    # improved in floating point; a small gradient then means the job is done.
-    if not (np.isfinite(best_value) and largest_gradient(best) <= GRADIENT_TOLERANCE):
-        if not np.isfinite(best_value) or objective(start)[0] < best_value:
-            best = start
-        second = minimize(
-            lambda theta: objective(theta)[0],
-            best,
-            method="Nelder-Mead",
-            bounds=bounds,
-            options={"maxiter": int(maxiter), "xatol": 1e-9, "fatol": 1e-14, "adaptive": True},
-        )
-        notes.append(f"Nelder-Mead: {_text(second.message)} after {second.nit} iteration(s)")
-        iterations += second.nit
-        if second.fun <= best_value or not np.isfinite(best_value):
-            best, best_value = second.x, second.fun
+
+
+def _continue_with_nelder_mead(
+    objective: Objective,
+    start: np.ndarray,
+    best: np.ndarray,
+    best_value: float,
+    bounds: list,
+    maxiter: int,
+) -> tuple[np.ndarray, float, int, str]:
+    """Nelder-Mead from the better of L-BFGS-B's end point and the start; returns the best
+    point and value so far, Nelder-Mead's iterations and its note."""
+    if not np.isfinite(best_value) or objective(start)[0] < best_value:
+        best = start
+    second = minimize(
+        lambda theta: objective(theta)[0],
+        best,
+        method="Nelder-Mead",
+        bounds=bounds,
+        options={"maxiter": int(maxiter), "xatol": 1e-9, "fatol": 1e-14, "adaptive": True},
+    )
+    note = f"Nelder-Mead: {_text(second.message)} after {second.nit} iteration(s)"
+    if second.fun <= best_value or not np.isfinite(best_value):
+        best, best_value = second.x, second.fun
+    return best, best_value, second.nit, note
+
+
+def _convergence_checks(
+    objective: Objective, best: np.ndarray, best_value: float, names: Sequence[str]
+) -> tuple[bool, list[str]]:
+    """Converged only with a finite log-likelihood, no parameter on its bound and a gradient
+    below GRADIENT_TOLERANCE; the notes say which check failed (or the final gradient)."""
+    notes = []
     converged = bool(np.isfinite(best_value))
     if not converged:
         notes.append("the log-likelihood is not finite")
@@ -139,14 +173,13 @@ def minimize_log_params(
             "towards 0 or infinity; try a penalizer > 0)"
         )
     if converged:
-        largest = largest_gradient(best)
+        largest = _largest_gradient(objective, best)
         if largest > GRADIENT_TOLERANCE:
             converged = False
             notes.append(f"gradient still {largest:.2g} (tolerance {GRADIENT_TOLERANCE:g})")
         else:
             notes.append(f"max |gradient| {largest:.2g}")
-    verdict = "converged" if converged else "NOT converged"
-    return best, converged, f"{verdict}: " + "; ".join(notes), int(iterations)
+    return converged, notes
 
 
 def _text(message: Any) -> str:

@@ -163,6 +163,19 @@ def fit_gamma_gamma(
     weights = check_weights(weights, frequency.size)
     penalizer = check_penalizer(penalizer)
     check_enough_customers(frequency, weights, min_repeat_customers, "Gamma-Gamma")
+    repeat = _repeat_buyers_with_positive_spend(frequency, monetary_value, weights)
+    data = _Data(frequency, monetary_value, weights)
+    start = _start(initial, monetary_value[repeat], weights[repeat])
+    theta, converged, message, iterations = minimize_log_params(
+        _objective(data, penalizer), start, NAMES, maxiter
+    )
+    return _fit_result(theta, converged, message, iterations, data, weights, penalizer)
+
+
+def _repeat_buyers_with_positive_spend(
+    frequency: np.ndarray, monetary_value: np.ndarray, weights: np.ndarray
+) -> np.ndarray:
+    """The repeat buyers' mask; ClvInputError if one of them has zero or negative spend."""
     repeat = (frequency > 0) & (weights > 0)
     nonpositive = repeat & (monetary_value <= 0)
     if nonpositive.any():
@@ -172,15 +185,30 @@ def fit_gamma_gamma(
             "buyers (e.g. refunds exceeding purchases); the model needs positive spend: leave "
             "them out of the fit or floor their value"
         )
-    data = _Data(frequency, monetary_value, weights)
-    start = _start(initial, monetary_value[repeat], weights[repeat])
+    return repeat
+
+
+def _objective(data: _Data, penalizer: float):
+    """Mean negative log-likelihood per repeat buyer plus the penalty, and its gradient."""
 
     def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
         total, grad = _loglik(theta, data)
         value = -total / data.total + penalizer * np.sum(theta**2)
         return value, -grad / data.total + 2 * penalizer * theta
 
-    theta, converged, message, iterations = minimize_log_params(objective, start, NAMES, maxiter)
+    return objective
+
+
+def _fit_result(
+    theta: np.ndarray,
+    converged: bool,
+    message: str,
+    iterations: int,
+    data: _Data,
+    weights: np.ndarray,
+    penalizer: float,
+) -> FitResult:
+    """The fit's result, the message ending with how many customers it was fitted on."""
     message += (
         f"; fitted on {data.total:,.0f} repeat buyers (frequency > 0) of "
         f"{weights.sum():,.0f} customers"

@@ -45,6 +45,20 @@ def repeat_purchase_summary(
     Customers without a purchase before the as-of date are absent.
     """
     check_time_unit(time_unit)
+    ordered_at, amount = _checked_columns(orders)
+    ordered_at, as_of = _naive_times_and_as_of(ordered_at, as_of_date)
+    keep = (ordered_at < as_of).to_numpy()
+    if not keep.any():
+        return _empty(orders["customer_id"].dtype)
+    customers, codes, days, amount = _purchase_days(
+        orders["customer_id"][keep], ordered_at[keep], amount.to_numpy()[keep]
+    )
+    return _per_customer(customers, codes, days, amount, as_of, time_unit)
+
+
+def _checked_columns(orders: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """orders.ordered_at as timestamps and orders.amount as floats; ClvInputError for a missing
+    column, a value of the wrong type or a null."""
     missing = [column for column in REQUIRED_COLUMNS if column not in orders.columns]
     if missing:
         raise ClvInputError(
@@ -67,20 +81,26 @@ def repeat_purchase_summary(
         nulls = int(values.isna().sum())
         if nulls:
             raise ClvInputError(f"orders.{name} is null (or NaN) in {nulls} of {len(orders)} rows")
+    return ordered_at, amount
+
+
+def _naive_times_and_as_of(ordered_at: pd.Series, as_of_date) -> tuple[pd.Series, pd.Timestamp]:
+    """Order times and the as-of midnight as naive wall times, in the orders' time zone if any."""
     if ordered_at.dt.tz is not None:  # calendar days in the orders' own time zone
         as_of = _as_of(as_of_date, ordered_at.dt.tz)
         ordered_at = ordered_at.dt.tz_localize(None)
     else:
         as_of = _as_of(as_of_date, None)
+    return ordered_at, as_of
 
-    keep = (ordered_at < as_of).to_numpy()
-    if not keep.any():
-        return _empty(orders["customer_id"].dtype)
+
+def _purchase_days(customer_id: pd.Series, ordered_at: pd.Series, amount: np.ndarray):
+    """One row per (customer, day), sorted by customer and day: the sorted distinct customers,
+    and per row the customer's code (index into them), the day number and the day's amount."""
     # Customers as sorted integer codes and days as integers, then one sort and run-length sums:
     # several times faster than a pandas group-by on string ids.
-    codes, customers = pd.factorize(orders["customer_id"][keep], sort=True)
-    days = ordered_at[keep].to_numpy().astype("datetime64[D]").astype(np.int64)
-    amount = amount.to_numpy()[keep]
+    codes, customers = pd.factorize(customer_id, sort=True)
+    days = ordered_at.to_numpy().astype("datetime64[D]").astype(np.int64)
     first_day = days.min()
     key = codes.astype(np.int64) * (days.max() - first_day + 1) + (days - first_day)
     order = np.argsort(key, kind="stable")  # same-day amounts summed in the input's order
@@ -88,7 +108,11 @@ def repeat_purchase_summary(
     # one row per (customer, day): several purchases on a day are one purchase
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
     codes, days, amount = codes[starts], days[starts], np.add.reduceat(amount, starts)
-    # one row per customer
+    return customers, codes, days, amount
+
+
+def _per_customer(customers, codes, days, amount, as_of: pd.Timestamp, time_unit: str):
+    """The summary frame from the (customer, day) rows of _purchase_days."""
     first = np.r_[True, codes[1:] != codes[:-1]]
     starts = np.flatnonzero(first)
     ends = np.r_[starts[1:], codes.size] - 1

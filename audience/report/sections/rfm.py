@@ -32,59 +32,66 @@ def build(db: ReportDatabase) -> Section:
             GUIDE,
             [Note("features.fct_customer_rfm is empty: no customers were staged.")],
         )
+    return Section("rfm", "RFM", GUIDE, [_shares_figure(segments), *_grid_blocks(db)])
+
+
+def _shares_figure(segments):
+    """Customer share and revenue share side by side per segment, in the segments' order."""
     order = list(segments.drop_duplicates("rfm_segment")["rfm_segment"])
-    blocks = [
-        figure(
-            "rfm-shares",
-            "Share of customers and of revenue per RFM segment",
-            grouped_bars(
-                segments,
-                "rfm_segment",
-                "share",
-                "measure",
-                category_order=order,
-                value_title="share",
-                value_format=".0%",
-            ),
-        )
-    ]
+    return figure(
+        "rfm-shares",
+        "Share of customers and of revenue per RFM segment",
+        grouped_bars(
+            segments,
+            "rfm_segment",
+            "share",
+            "measure",
+            category_order=order,
+            value_title="share",
+            value_format=".0%",
+        ),
+    )
+
+
+def _grid_blocks(db: ReportDatabase) -> list:
+    """The recency x frequency grid and a note on the Prospects left out of it (or a note that
+    there is no grid)."""
     grid = _grid(db)
     if grid.empty:
+        return [Note("No customer has a purchase yet, so there is no recency x frequency grid.")]
+    blocks = [_grid_figure(grid)]
+    without = int(
+        db.frame("select count(*) as n from features.fct_customer_rfm where r_score is null")[
+            "n"
+        ].iloc[0]
+    )
+    if without:
         blocks.append(
-            Note("No customer has a purchase yet, so there is no recency x frequency grid.")
-        )
-    else:
-        blocks.append(
-            figure(
-                "rfm-grid",
-                "Customers by recency score (rows, 5 = most recent) and frequency score"
-                " (columns, 5 = most orders)",
-                heatmap(
-                    grid,
-                    "frequency score",
-                    "recency score",
-                    "customers",
-                    x_order=[1, 2, 3, 4, 5],
-                    y_order=[5, 4, 3, 2, 1],
-                    value_title="customers",
-                    x_title="frequency score",
-                    y_title="recency score",
-                ),
+            Note(
+                f"{without:,} customers without a purchase (Prospects) have no "
+                "scores and are not in the grid."
             )
         )
-        without = int(
-            db.frame("select count(*) as n from features.fct_customer_rfm where r_score is null")[
-                "n"
-            ].iloc[0]
-        )
-        if without:
-            blocks.append(
-                Note(
-                    f"{without:,} customers without a purchase (Prospects) have no "
-                    "scores and are not in the grid."
-                )
-            )
-    return Section("rfm", "RFM", GUIDE, blocks)
+    return blocks
+
+
+def _grid_figure(grid):
+    return figure(
+        "rfm-grid",
+        "Customers by recency score (rows, 5 = most recent) and frequency score"
+        " (columns, 5 = most orders)",
+        heatmap(
+            grid,
+            "frequency score",
+            "recency score",
+            "customers",
+            x_order=[1, 2, 3, 4, 5],
+            y_order=[5, 4, 3, 2, 1],
+            value_title="customers",
+            x_title="frequency score",
+            y_title="recency score",
+        ),
+    )
 
 
 def _segments(db: ReportDatabase):
