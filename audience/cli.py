@@ -89,9 +89,7 @@ def _publish(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="audience", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+def _add_demo_parser(commands) -> None:
     demo = commands.add_parser(
         "demo-data",
         help="generate the demo raw data (and its ground truth in a sibling folder)",
@@ -122,6 +120,9 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="folder for the ground truth (default: <out>_truth beside the raw folder)",
     )
+
+
+def _add_summary_parser(commands) -> None:
     summary = commands.add_parser("summary", help="report what the last build produced")
     summary.add_argument(
         "--warehouse",
@@ -129,6 +130,9 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="DuckDB file (default: $AUDIENCE_DUCKDB_PATH or warehouse/audience.duckdb)",
     )
+
+
+def _add_report_parser(commands) -> None:
     report = commands.add_parser(
         "report", help="write the offline HTML report of the charts (reads one DuckDB file)"
     )
@@ -152,34 +156,54 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="also write a PNG of the report's segments section (needs Chromium)",
     )
-    _add_publish_parser(commands)
-    args = parser.parse_args(argv)
 
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="audience", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    _add_demo_parser(commands)
+    _add_summary_parser(commands)
+    _add_report_parser(commands)
+    _add_publish_parser(commands)
+    return parser
+
+
+def _summary(args: argparse.Namespace) -> int:
+    warehouse = args.warehouse or Path(
+        os.environ.get("AUDIENCE_DUCKDB_PATH", "warehouse/audience.duckdb")
+    )
+    try:
+        print(summarize(warehouse))
+    except (FileNotFoundError, duckdb.Error) as error:
+        print(f"audience summary: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _demo_data(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    # Errors go through the top-level parser, so they read "audience: error: ..." (exit 2).
+    out = args.out or _default_data_dir()
+    truth_dir = args.truth or out.with_name(out.name + "_truth")
+    if args.customers < 1:
+        parser.error(f"--customers must be at least 1, got {args.customers}")
+    if args.leads is not None and args.leads < 1:
+        parser.error(f"--leads must be at least 1, got {args.leads}")
+    print(f"generating demo data: {args.customers:,} customers, seed {args.seed} -> {out}")
+    generate(out, truth_dir, customers=args.customers, seed=args.seed, leads=args.leads)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _build_parser()
+    args = parser.parse_args(argv)
     if args.command == "publish":
         return _publish(args)
-
     if args.command == "report":
         return _report(args.database, args.out, args.screenshot)
-
     if args.command == "summary":
-        warehouse = args.warehouse or Path(
-            os.environ.get("AUDIENCE_DUCKDB_PATH", "warehouse/audience.duckdb")
-        )
-        try:
-            print(summarize(warehouse))
-        except (FileNotFoundError, duckdb.Error) as error:
-            print(f"audience summary: {error}", file=sys.stderr)
-            return 1
-
+        return _summary(args)
     if args.command == "demo-data":
-        out = args.out or _default_data_dir()
-        truth_dir = args.truth or out.with_name(out.name + "_truth")
-        if args.customers < 1:
-            parser.error(f"--customers must be at least 1, got {args.customers}")
-        if args.leads is not None and args.leads < 1:
-            parser.error(f"--leads must be at least 1, got {args.leads}")
-        print(f"generating demo data: {args.customers:,} customers, seed {args.seed} -> {out}")
-        generate(out, truth_dir, customers=args.customers, seed=args.seed, leads=args.leads)
+        return _demo_data(parser, args)
     return 0
 
 

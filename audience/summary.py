@@ -87,65 +87,21 @@ def summarize(warehouse: Path) -> str:
     con = duckdb.connect(str(warehouse), read_only=True)
     lines = [f"warehouse: {warehouse}"]
     try:
+        # The _append_* steps add to `lines` row by row: when a table is missing, every line
+        # read before it is still reported.
         lines += _build_warning(con)
         as_of = con.execute("select as_of_date from intermediate.int_as_of_date").fetchone()[0]
         lines.append(f"as-of date: {as_of}")
         lines.append("")
         lines += _source_lines(con)
         lines.append("")
-        lines.append(f"{'RFM segment':<24}{'customers':>10}{'avg recency':>13}{'avg orders':>12}")
-        rows = con.execute(
-            """
-            select rfm.rfm_segment, count(*), avg(rfm.recency_days), avg(rfm.frequency)
-            from features.fct_customer_rfm as rfm
-            left join seeds.rfm_segments as seg on rfm.rfm_segment = seg.segment_name
-            group by rfm.rfm_segment, seg.display_order
-            order by seg.display_order
-            """
-        ).fetchall()
-        for name, count, recency, orders in rows:
-            recency_text = f"{recency:.0f} d" if recency is not None else "-"
-            lines.append(f"{name:<24}{count:>10,}{recency_text:>13}{orders:>12.1f}")
+        _append_rfm_segments(con, lines)
         lines.append("")
-        for table in ("fct_customer_snapshots", "fct_lead_snapshots"):
-            count, cutoffs = con.execute(
-                f"select count(*), count(distinct cutoff_date) from features.{table}"
-            ).fetchone()
-            lines.append(f"{table}: {count:,} rows over {cutoffs} cutoffs")
+        _append_snapshot_counts(con, lines)
         lines.append("")
-        model = con.execute(
-            "select algorithm, k, chosen_by, model_version from marts.segment_models"
-            " where is_current"
-        ).fetchone()
-        if model:
-            algorithm, k, chosen_by, version = model
-            lines.append(f"segments: {algorithm}, k = {k} ({chosen_by}), model {version}")
-            lines.append(f"{'id':>3}  {'segment':<40}{'customers':>10}{'revenue share':>15}")
-            for segment_id, name, customers, revenue_share in con.execute(
-                "select segment_id, segment_name, customers, revenue_share"
-                " from marts.segment_profiles order by segment_id"
-            ).fetchall():
-                lines.append(f"{segment_id:>3}  {name:<40}{customers:>10,}{revenue_share:>15.1%}")
+        _append_segments(con, lines)
         lines.append("")
-        lines.append(
-            f"{'prediction':<28}{'status':<12}{'champion':<24}{'AUC':>7}{'ECE':>7}{'scored':>10}"
-        )
-        for name, status, champion, auc, ece, scored in con.execute(
-            """
-            select models.prediction, models.status, models.champion, models.champion_roc_auc,
-                models.champion_ece, count(scores.entity_id)
-            from marts.prediction_models as models
-            left join intermediate.int_prediction_scores as scores
-                on models.prediction = scores.prediction
-            group by all order by models.prediction
-            """
-        ).fetchall():
-            auc_text = f"{auc:.3f}" if auc is not None else "-"
-            ece_text = f"{ece:.3f}" if ece is not None else "-"
-            champion_text = champion or "-"
-            lines.append(
-                f"{name:<28}{status:<12}{champion_text:<24}{auc_text:>7}{ece_text:>7}{scored:>10,}"
-            )
+        _append_predictions(con, lines)
         lines.append("")
         lines += _clv_lines(con)
         lines += _uplift_lines(con)
@@ -155,6 +111,72 @@ def summarize(warehouse: Path) -> str:
         return "\n".join([*lines, f"(the rest was not built: {missing})"])
     finally:
         con.close()
+
+
+def _append_rfm_segments(con, lines: list[str]) -> None:
+    """Customers, average recency and average orders per RFM segment, in display order."""
+    lines.append(f"{'RFM segment':<24}{'customers':>10}{'avg recency':>13}{'avg orders':>12}")
+    rows = con.execute(
+        """
+        select rfm.rfm_segment, count(*), avg(rfm.recency_days), avg(rfm.frequency)
+        from features.fct_customer_rfm as rfm
+        left join seeds.rfm_segments as seg on rfm.rfm_segment = seg.segment_name
+        group by rfm.rfm_segment, seg.display_order
+        order by seg.display_order
+        """
+    ).fetchall()
+    for name, count, recency, orders in rows:
+        recency_text = f"{recency:.0f} d" if recency is not None else "-"
+        lines.append(f"{name:<24}{count:>10,}{recency_text:>13}{orders:>12.1f}")
+
+
+def _append_snapshot_counts(con, lines: list[str]) -> None:
+    """Rows and cutoffs of the customer and lead training snapshots."""
+    for table in ("fct_customer_snapshots", "fct_lead_snapshots"):
+        count, cutoffs = con.execute(
+            f"select count(*), count(distinct cutoff_date) from features.{table}"
+        ).fetchone()
+        lines.append(f"{table}: {count:,} rows over {cutoffs} cutoffs")
+
+
+def _append_segments(con, lines: list[str]) -> None:
+    """The current segmentation model and its segment profiles (nothing without a model)."""
+    model = con.execute(
+        "select algorithm, k, chosen_by, model_version from marts.segment_models where is_current"
+    ).fetchone()
+    if not model:
+        return
+    algorithm, k, chosen_by, version = model
+    lines.append(f"segments: {algorithm}, k = {k} ({chosen_by}), model {version}")
+    lines.append(f"{'id':>3}  {'segment':<40}{'customers':>10}{'revenue share':>15}")
+    for segment_id, name, customers, revenue_share in con.execute(
+        "select segment_id, segment_name, customers, revenue_share"
+        " from marts.segment_profiles order by segment_id"
+    ).fetchall():
+        lines.append(f"{segment_id:>3}  {name:<40}{customers:>10,}{revenue_share:>15.1%}")
+
+
+def _append_predictions(con, lines: list[str]) -> None:
+    """Status, champion, AUC, ECE and scored entities of every prediction."""
+    lines.append(
+        f"{'prediction':<28}{'status':<12}{'champion':<24}{'AUC':>7}{'ECE':>7}{'scored':>10}"
+    )
+    for name, status, champion, auc, ece, scored in con.execute(
+        """
+        select models.prediction, models.status, models.champion, models.champion_roc_auc,
+            models.champion_ece, count(scores.entity_id)
+        from marts.prediction_models as models
+        left join intermediate.int_prediction_scores as scores
+            on models.prediction = scores.prediction
+        group by all order by models.prediction
+        """
+    ).fetchall():
+        auc_text = f"{auc:.3f}" if auc is not None else "-"
+        ece_text = f"{ece:.3f}" if ece is not None else "-"
+        champion_text = champion or "-"
+        lines.append(
+            f"{name:<28}{status:<12}{champion_text:<24}{auc_text:>7}{ece_text:>7}{scored:>10,}"
+        )
 
 
 CLV_PARAMETERS = {

@@ -233,43 +233,9 @@ def _events(rng, ids, kind, signup, lapse_onset, engagement_level, first_custome
         len(world.FEATURES) - 1,
         np.array([FEATURE_BREADTH.get(a.name, 0.1) for a in arche])[kind],
     )
-    owners, times, types = [], [], []
-    for j, _ in enumerate(world.EVENT_TYPES):
-        owner, t = poisson_times(
-            rng,
-            engagement_level * rates[:, j],
-            signup,
-            float(world.N_DAYS),
-            world.EVENT_SEASONALITY_CUMULATIVE,
-        )
-        keep = thin_by_engagement(rng, owner, t, lapse_onset)
-        owners.append(owner[keep])
-        times.append(t[keep])
-        types.append(np.full(keep.sum(), j, dtype=np.int32))
-    owner = np.concatenate(owners)
-    t = np.concatenate(times)
-    etype = np.concatenate(types)
+    owner, t, etype = _event_times(rng, signup, lapse_onset, engagement_level, rates)
     n = owner.shape[0]
-
-    # Detail: page for page views, category for product views, feature, content id.
-    names = list(world.EVENT_TYPES)
-    detail_values = np.concatenate(
-        [PAGES, np.array(world.PRODUCT_CATEGORIES), np.array(world.FEATURES), CONTENT]
-    )
-    offsets = np.cumsum([0, len(PAGES), len(world.PRODUCT_CATEGORIES), len(world.FEATURES)])
-    detail = np.zeros(n, dtype=np.int64)
-    has_detail = np.zeros(n, dtype=bool)
-    for name, offset, size in (
-        ("page_view", offsets[0], len(PAGES)),
-        ("product_view", offsets[1], len(world.PRODUCT_CATEGORIES)),
-        ("content_download", offsets[3], len(CONTENT)),
-    ):
-        m = etype == names.index(name)
-        detail[m] = offset + rng.integers(0, size, m.sum())
-        has_detail |= m
-    m = etype == names.index("feature_use")
-    detail[m] = offsets[2] + (rng.random(m.sum()) * breadth[owner[m]]).astype(np.int64)
-    has_detail |= m
+    detail, has_detail, detail_values = _event_details(rng, owner, etype, breadth)
 
     platform = (rng.random(n) < app_share[owner]).astype(np.int32)
     return pa.table(
@@ -288,6 +254,51 @@ def _events(rng, ids, kind, signup, lapse_onset, engagement_level, first_custome
             "event_detail": _dictionary(detail, detail_values, mask=~has_detail),
         }
     )
+
+
+def _event_times(rng, signup, lapse_onset, engagement_level, rates):
+    """Owner, time (days) and type index of every event, one event type after another."""
+    owners, times, types = [], [], []
+    for j, _ in enumerate(world.EVENT_TYPES):
+        owner, t = poisson_times(
+            rng,
+            engagement_level * rates[:, j],
+            signup,
+            float(world.N_DAYS),
+            world.EVENT_SEASONALITY_CUMULATIVE,
+        )
+        keep = thin_by_engagement(rng, owner, t, lapse_onset)
+        owners.append(owner[keep])
+        times.append(t[keep])
+        types.append(np.full(keep.sum(), j, dtype=np.int32))
+    return np.concatenate(owners), np.concatenate(times), np.concatenate(types)
+
+
+def _event_details(rng, owner, etype, breadth):
+    """Detail: page for page views, category for product views, feature, content id.
+
+    Returns each event's index into the detail values, whether it has a detail, and the values.
+    """
+    n = owner.shape[0]
+    names = list(world.EVENT_TYPES)
+    detail_values = np.concatenate(
+        [PAGES, np.array(world.PRODUCT_CATEGORIES), np.array(world.FEATURES), CONTENT]
+    )
+    offsets = np.cumsum([0, len(PAGES), len(world.PRODUCT_CATEGORIES), len(world.FEATURES)])
+    detail = np.zeros(n, dtype=np.int64)
+    has_detail = np.zeros(n, dtype=bool)
+    for name, offset, size in (
+        ("page_view", offsets[0], len(PAGES)),
+        ("product_view", offsets[1], len(world.PRODUCT_CATEGORIES)),
+        ("content_download", offsets[3], len(CONTENT)),
+    ):
+        m = etype == names.index(name)
+        detail[m] = offset + rng.integers(0, size, m.sum())
+        has_detail |= m
+    m = etype == names.index("feature_use")
+    detail[m] = offsets[2] + (rng.random(m.sum()) * breadth[owner[m]]).astype(np.int64)
+    has_detail |= m
+    return detail, has_detail, detail_values
 
 
 def _customer_table(rng, ids, kind, signup):

@@ -60,6 +60,17 @@ class _Sink:
             self.writer.close()
 
 
+RAW_FILES = {
+    "customers": "customers.csv",
+    "order_lines": "order_lines.parquet",
+    "events": "events.parquet",
+    "campaign_exposures": "campaign_exposures.parquet",
+    "leads": "leads.csv",
+    "lead_activities": "lead_activities.parquet",
+}
+TRUTH_TABLES = ("customer_archetypes", "label_probabilities", "treatment_effects")
+
+
 def generate(
     out_dir: Path,
     truth_dir: Path,
@@ -78,27 +89,45 @@ def generate(
     if leads is not None and leads < 1:
         raise ValueError(f"leads must be at least 1, got {leads}")
     started = time.perf_counter()
+    _recreate_folders(out_dir, truth_dir)
+    sinks = {name: _Sink(out_dir / file) for name, file in RAW_FILES.items()}
+    truth_sinks = {name: _Sink(truth_dir / f"{name}.parquet") for name in TRUTH_TABLES}
+    # One damage stream for every table, drawn through the customer blocks and then the leads.
+    dirty_rng = np.random.default_rng([seed, 3])
+    planted: list[tuple] = []  # every dirty row: (table, id, reason)
+
+    _write_customer_blocks(seed, customers, sinks, truth_sinks, dirty_rng, planted, log, started)
+    n_leads = leads if leads is not None else max(1, int(round(customers * LEADS_PER_CUSTOMER)))
+    _write_lead_blocks(seed, n_leads, sinks, truth_sinks, dirty_rng, planted)
+    log(f"  leads {n_leads:,}  lead activities {sinks['lead_activities'].rows:,}")
+
+    for sink in (*sinks.values(), *truth_sinks.values()):
+        sink.close()
+    _write_planted_defects(truth_dir, planted)
+    counts = {name: sink.rows for name, sink in sinks.items()}
+    _write_manifest(truth_dir, seed, customers, n_leads, counts)
+    log(f"demo data written to {out_dir} in {time.perf_counter() - started:.1f}s")
+    return counts
+
+
+def _recreate_folders(out_dir: Path, truth_dir: Path) -> None:
     for folder in (out_dir, truth_dir):
         if folder.exists():
             shutil.rmtree(folder)
         folder.mkdir(parents=True)
 
-    raw_names = {
-        "customers": "customers.csv",
-        "order_lines": "order_lines.parquet",
-        "events": "events.parquet",
-        "campaign_exposures": "campaign_exposures.parquet",
-        "leads": "leads.csv",
-        "lead_activities": "lead_activities.parquet",
-    }
-    sinks = {name: _Sink(out_dir / file) for name, file in raw_names.items()}
-    truth_sinks = {
-        name: _Sink(truth_dir / f"{name}.parquet")
-        for name in ("customer_archetypes", "label_probabilities", "treatment_effects")
-    }
-    dirty_rng = np.random.default_rng([seed, 3])
-    planted: list[tuple] = []  # every dirty row: (table, id, reason)
 
+def _write_customer_blocks(
+    seed: int,
+    customers: int,
+    sinks: dict[str, _Sink],
+    truth_sinks: dict[str, _Sink],
+    dirty_rng: np.random.Generator,
+    planted: list[tuple],
+    log,
+    started: float,
+) -> None:
+    """Simulate the customers block by block, writing their raw tables (damaged) and truth."""
     n_blocks = -(-customers // BLOCK_SIZE)
     for block in range(n_blocks):
         first = block * BLOCK_SIZE + 1
@@ -121,7 +150,16 @@ def generate(
             f"({time.perf_counter() - started:.1f}s)"
         )
 
-    n_leads = leads if leads is not None else max(1, int(round(customers * LEADS_PER_CUSTOMER)))
+
+def _write_lead_blocks(
+    seed: int,
+    n_leads: int,
+    sinks: dict[str, _Sink],
+    truth_sinks: dict[str, _Sink],
+    dirty_rng: np.random.Generator,
+    planted: list[tuple],
+) -> None:
+    """Simulate the B2B leads block by block, writing their raw tables (damaged) and truth."""
     for block in range(-(-n_leads // BLOCK_SIZE)):
         first = block * BLOCK_SIZE + 1
         n = min(BLOCK_SIZE, n_leads - block * BLOCK_SIZE)
@@ -131,10 +169,10 @@ def generate(
             dirty.with_dirty_rows(dirty_rng, "lead_activities", lb.activities, planted)
         )
         _write_label_truth(truth_sinks, "lead", truth.lead_label_truth(lb.latent))
-    log(f"  leads {n_leads:,}  lead activities {sinks['lead_activities'].rows:,}")
 
-    for sink in (*sinks.values(), *truth_sinks.values()):
-        sink.close()
+
+def _write_planted_defects(truth_dir: Path, planted: list[tuple]) -> None:
+    """Every dirty row planted: its table, record id and the rejection staging should give it."""
     table, record_id, kind = (
         (list(c) for c in zip(*planted, strict=True)) if planted else ([], [], [])
     )
@@ -148,7 +186,11 @@ def generate(
         ),
         truth_dir / "planted_defects.parquet",
     )
-    counts = {name: sink.rows for name, sink in sinks.items()}
+
+
+def _write_manifest(
+    truth_dir: Path, seed: int, customers: int, n_leads: int, counts: dict[str, int]
+) -> None:
     manifest = {
         "seed": seed,
         "customers": customers,
@@ -159,8 +201,6 @@ def generate(
         "dirty_rows_per_block_and_kind": {k: list(v) for k, v in dirty.DAMAGES.items()},
     }
     (truth_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    log(f"demo data written to {out_dir} in {time.perf_counter() - started:.1f}s")
-    return counts
 
 
 def _write_customer_truth(sinks: dict[str, _Sink], b) -> None:
