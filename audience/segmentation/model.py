@@ -95,6 +95,22 @@ class SegmentModel:
         def add(record, segment_id=None, name=None, position=None, value=None, text=None):
             rows.append((record, segment_id, name, position, _float_or_none(value), text))
 
+        self._add_setting_and_note_rows(add)
+        self._add_feature_rows(add)
+        if self.pca_loadings is not None:
+            self._add_pca_rows(add)
+        self._add_segment_rows(add)
+        self._add_centroid_and_selection_rows(add)
+        frame = pd.DataFrame(rows, columns=STATE_COLUMNS[3:])
+        frame.insert(0, "as_of_date", pd.to_datetime(pd.Series([self.as_of_date] * len(frame))))
+        frame.insert(0, "model_sequence", self.model_sequence)
+        frame.insert(0, "model_version", self.model_version)
+        frame["segment_id"] = frame["segment_id"].astype("Int64")
+        frame["position"] = frame["position"].astype("Int64")
+        frame["as_of_date"] = frame["as_of_date"].dt.date
+        return frame[STATE_COLUMNS]
+
+    def _add_setting_and_note_rows(self, add) -> None:
         settings = {
             "algorithm": self.algorithm,
             "k": str(self.k),
@@ -108,29 +124,34 @@ class SegmentModel:
             add("setting", name=name, text=text)
         for position, note in enumerate(self.notes, start=1):
             add("note", position=position, text=note)
+
+    def _add_feature_rows(self, add) -> None:
         for position, feature in enumerate(self.features, start=1):
             add("feature_transform", name=feature.column, position=position, text=feature.transform)
             add("feature_fill", name=feature.column, position=position, value=feature.fill_value)
             add("feature_mean", name=feature.column, position=position, value=feature.mean)
             add("feature_scale", name=feature.column, position=position, value=feature.scale)
-        if self.pca_loadings is not None:
+
+    def _add_pca_rows(self, add) -> None:
+        for j, feature in enumerate(self.features):
+            add("pca_mean", name=feature.column, position=j + 1, value=self.pca_mean[j])
+        for c in range(self.pca_loadings.shape[0]):
+            add(
+                "pca_explained_variance",
+                name=f"pc_{c + 1}",
+                position=c + 1,
+                value=self.pca_explained_variance[c],
+            )
             for j, feature in enumerate(self.features):
-                add("pca_mean", name=feature.column, position=j + 1, value=self.pca_mean[j])
-            for c in range(self.pca_loadings.shape[0]):
                 add(
-                    "pca_explained_variance",
-                    name=f"pc_{c + 1}",
-                    position=c + 1,
-                    value=self.pca_explained_variance[c],
+                    "pca_loading",
+                    segment_id=c + 1,  # the component number
+                    name=feature.column,
+                    position=j + 1,
+                    value=self.pca_loadings[c, j],
                 )
-                for j, feature in enumerate(self.features):
-                    add(
-                        "pca_loading",
-                        segment_id=c + 1,  # the component number
-                        name=feature.column,
-                        position=j + 1,
-                        value=self.pca_loadings[c, j],
-                    )
+
+    def _add_segment_rows(self, add) -> None:
         for s, segment_id in enumerate(self.segment_ids):
             add(
                 "segment",
@@ -156,6 +177,8 @@ class SegmentModel:
                     position=d + 1,
                     value=self.weights[s, d],
                 )
+
+    def _add_centroid_and_selection_rows(self, add) -> None:
         for segment_id, centroid in self.feature_centroids.iterrows():
             for j, (feature, value) in enumerate(centroid.items(), start=1):
                 add(
@@ -169,14 +192,6 @@ class SegmentModel:
             for metric, value in metrics.items():
                 if metric != "k":
                     add("selection", name=metric, position=int(metrics["k"]), value=value)
-        frame = pd.DataFrame(rows, columns=STATE_COLUMNS[3:])
-        frame.insert(0, "as_of_date", pd.to_datetime(pd.Series([self.as_of_date] * len(frame))))
-        frame.insert(0, "model_sequence", self.model_sequence)
-        frame.insert(0, "model_version", self.model_version)
-        frame["segment_id"] = frame["segment_id"].astype("Int64")
-        frame["position"] = frame["position"].astype("Int64")
-        frame["as_of_date"] = frame["as_of_date"].dt.date
-        return frame[STATE_COLUMNS]
 
     @classmethod
     def from_state_frame(cls, state: pd.DataFrame) -> SegmentModel:
@@ -186,56 +201,18 @@ class SegmentModel:
             raise ValueError(f"expected the rows of one model version, got {len(versions)}")
 
         def rows(record):
-            part = state[state["record"] == record]
-            return part.sort_values(["segment_id", "position"], na_position="first")
+            return _record_rows(state, record)
 
         settings = dict(zip(rows("setting")["name"], rows("setting")["text_value"], strict=True))
-        transforms = rows("feature_transform").sort_values("position")
-        by_feature = {
-            record: dict(zip(rows(record)["name"], rows(record)["value"], strict=True))
-            for record in ("feature_fill", "feature_mean", "feature_scale")
-        }
-        features = [
-            PreparedFeature(
-                column=column,
-                transform=transform,
-                fill_value=float(by_feature["feature_fill"][column]),
-                mean=float(by_feature["feature_mean"][column]),
-                scale=float(by_feature["feature_scale"][column]),
-            )
-            for column, transform in zip(transforms["name"], transforms["text_value"], strict=True)
-        ]
+        features = _features_from_state(rows)
         segments = rows("segment")
         segment_ids = [int(s) for s in segments["segment_id"]]
         centers = rows("center")
         dimension_names = list(centers.drop_duplicates("position").sort_values("position")["name"])
         shape = (len(segment_ids), len(dimension_names))
-
-        def matrix(record):
-            values = rows(record).sort_values(["segment_id", "position"])["value"]
-            return values.to_numpy(dtype=float).reshape(shape)
-
         radii = rows("radius")
         is_density = settings["algorithm"] in ("dbscan", "hdbscan")
-        loadings = rows("pca_loading")
-        pca = None
-        if len(loadings):
-            components = loadings["segment_id"].nunique()
-            pca = (
-                rows("pca_mean").sort_values("position")["value"].to_numpy(dtype=float),
-                loadings.sort_values(["segment_id", "position"])["value"]
-                .to_numpy(dtype=float)
-                .reshape(components, len(features)),
-                rows("pca_explained_variance").sort_values("position")["value"].to_numpy(float),
-            )
-        centroids = rows("centroid_feature")
-        feature_centroids = (
-            centroids.pivot(index="segment_id", columns="name", values="value")  # noqa: PD010
-            if len(centroids)
-            else pd.DataFrame()
-        )
-        if len(feature_centroids):
-            feature_centroids.index = feature_centroids.index.astype(int)
+        pca = _pca_from_state(rows, len(features))
         return cls(
             model_version=str(versions[0]),
             as_of_date=state["as_of_date"].iloc[0],
@@ -245,8 +222,8 @@ class SegmentModel:
             dimension_names=dimension_names,
             segment_ids=segment_ids,
             segment_names=list(segments["name"]),
-            centers=matrix("center") if shape[1] else np.zeros(shape),
-            weights=matrix("weight") if shape[1] else np.zeros(shape),
+            centers=_segment_matrix(rows, "center", shape) if shape[1] else np.zeros(shape),
+            weights=_segment_matrix(rows, "weight", shape) if shape[1] else np.zeros(shape),
             biases=rows("bias").sort_values("segment_id")["value"].to_numpy(dtype=float),
             radii=radii.sort_values("segment_id")["value"].to_numpy(dtype=float)
             if is_density
@@ -259,7 +236,7 @@ class SegmentModel:
             chosen_by=settings["chosen_by"],
             training_customers=int(settings["training_customers"]),
             fit_sample_customers=int(settings["fit_sample_customers"]),
-            feature_centroids=feature_centroids,
+            feature_centroids=_feature_centroids_from_state(rows),
             notes=list(rows("note").sort_values("position")["text_value"]),
         )
 
@@ -346,3 +323,60 @@ def _float_or_none(value):
         return None
     value = float(value)
     return None if np.isnan(value) else value
+
+
+# --- reading state rows (``rows(record)``: one record's rows, see ``_record_rows``) ---------------
+def _record_rows(state: pd.DataFrame, record: str) -> pd.DataFrame:
+    part = state[state["record"] == record]
+    return part.sort_values(["segment_id", "position"], na_position="first")
+
+
+def _features_from_state(rows) -> list[PreparedFeature]:
+    transforms = rows("feature_transform").sort_values("position")
+    by_feature = {
+        record: dict(zip(rows(record)["name"], rows(record)["value"], strict=True))
+        for record in ("feature_fill", "feature_mean", "feature_scale")
+    }
+    return [
+        PreparedFeature(
+            column=column,
+            transform=transform,
+            fill_value=float(by_feature["feature_fill"][column]),
+            mean=float(by_feature["feature_mean"][column]),
+            scale=float(by_feature["feature_scale"][column]),
+        )
+        for column, transform in zip(transforms["name"], transforms["text_value"], strict=True)
+    ]
+
+
+def _segment_matrix(rows, record: str, shape: tuple[int, int]) -> np.ndarray:
+    """A segments x dimensions matrix (center or weight), in segment id order."""
+    values = rows(record).sort_values(["segment_id", "position"])["value"]
+    return values.to_numpy(dtype=float).reshape(shape)
+
+
+def _pca_from_state(rows, feature_count: int):
+    """(mean, loadings, explained variance) of the stored projection, or None without one."""
+    loadings = rows("pca_loading")
+    if not len(loadings):
+        return None
+    components = loadings["segment_id"].nunique()
+    return (
+        rows("pca_mean").sort_values("position")["value"].to_numpy(dtype=float),
+        loadings.sort_values(["segment_id", "position"])["value"]
+        .to_numpy(dtype=float)
+        .reshape(components, feature_count),
+        rows("pca_explained_variance").sort_values("position")["value"].to_numpy(float),
+    )
+
+
+def _feature_centroids_from_state(rows) -> pd.DataFrame:
+    centroids = rows("centroid_feature")
+    feature_centroids = (
+        centroids.pivot(index="segment_id", columns="name", values="value")  # noqa: PD010
+        if len(centroids)
+        else pd.DataFrame()
+    )
+    if len(feature_centroids):
+        feature_centroids.index = feature_centroids.index.astype(int)
+    return feature_centroids

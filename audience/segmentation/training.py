@@ -56,15 +56,58 @@ def train_segment_model(
     log=print,
 ) -> SegmentModel:
     """Fit the configured algorithm on ``frame`` (one row per customer) and return the model."""
+    _check_feature_columns(frame, settings)
+    frame = frame.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    as_of_date = frame["as_of_date"].iloc[0] if len(frame) else None
+    notes: list[str] = []
+    training = _training_rows(frame, settings, notes)
+    features, values = _prepare_features(training, settings, notes)
+    standardized = _standardize(values, features, len(training))
+    # One generator for the fit sample and then the metric sample: the order of draws matters.
+    rng = np.random.default_rng(settings.seed)
+    sample = _sample(len(training), settings.fit_sample_size, rng)
+    pca = None
+    points = standardized
+    if settings.pca_components is not None and features:
+        pca = _fit_pca(standardized[sample], settings, notes)
+        points = _project(standardized, pca)
+    fit_points = points[sample]
+    distinct = len(np.unique(fit_points, axis=0)) if len(fit_points) else 0
+
+    model = _unfitted_model(frame, settings, as_of_date, features, pca, fit_points.shape[1])
+    model.model_sequence = model_sequence
+    model.training_customers = len(training)
+    model.fit_sample_customers = len(sample)
+    model.notes = notes
+    if len(training) == 0:
+        notes.append("no customers to cluster: everyone is in segment 0")
+        model.chosen_by = "no customers"
+        return model
+    if distinct < 2 or not features:
+        _fit_single_segment(model, fit_points, notes)
+    else:
+        metric_sample = _sample(len(sample), settings.metric_sample_size, rng)
+        if settings.is_density:
+            _fit_density_segments(model, fit_points, metric_sample, settings, notes)
+        else:
+            candidates = _candidate_ks(settings, distinct, len(sample), notes)
+            _fit_chosen_k(model, fit_points, metric_sample, settings, candidates, log)
+    labels = model.assign_points(fit_points) if model.k else np.zeros(0)
+    _finish(model, training.iloc[sample], values[sample], labels, previous, notes)
+    return model
+
+
+def _check_feature_columns(frame, settings):
     missing = [spec.column for spec in settings.features if spec.column not in frame]
     if missing:
         raise SegmentationInputError(
             f"var audience__segment_features names column(s) {', '.join(missing)} that "
             f"fct_customer_features does not have. Available: {', '.join(sorted(frame.columns))}"
         )
-    frame = frame.sort_values("customer_id", kind="stable").reset_index(drop=True)
-    as_of_date = frame["as_of_date"].iloc[0] if len(frame) else None
-    notes: list[str] = []
+
+
+def _training_rows(frame, settings, notes):
+    """The customers with at least the minimum tenure (everyone without a tenure_days column)."""
     tenure = (
         pd.to_numeric(frame["tenure_days"], errors="coerce").to_numpy(dtype=float)
         if "tenure_days" in frame
@@ -76,23 +119,18 @@ def train_segment_model(
             f"{len(frame) - len(training)} customers with less than "
             f"{settings.min_tenure_days} days since signup are not clustered (segment 0)"
         )
-    features, values = _prepare_features(training, settings, notes)
-    standardized = (
-        (values - [f.mean for f in features]) / [f.scale for f in features]
-        if features
-        else np.zeros((len(training), 0))
-    )
-    rng = np.random.default_rng(settings.seed)
-    sample = _sample(len(training), settings.fit_sample_size, rng)
-    pca = None
-    points = standardized
-    if settings.pca_components is not None and features:
-        pca = _fit_pca(standardized[sample], settings, notes)
-        points = _project(standardized, pca)
-    fit_points = points[sample]
-    distinct = len(np.unique(fit_points, axis=0)) if len(fit_points) else 0
+    return training
 
-    model = SegmentModel(
+
+def _standardize(values, features, rows):
+    if not features:
+        return np.zeros((rows, 0))
+    return (values - [f.mean for f in features]) / [f.scale for f in features]
+
+
+def _unfitted_model(frame, settings, as_of_date, features, pca, dimensions) -> SegmentModel:
+    """The model before any segment is fitted: versioned, with its features and projection."""
+    return SegmentModel(
         model_version=model_version(frame, settings, as_of_date),
         as_of_date=as_of_date,
         algorithm=settings.algorithm,
@@ -105,58 +143,50 @@ def train_segment_model(
         ),
         segment_ids=[],
         segment_names=[],
-        centers=np.zeros((0, fit_points.shape[1])),
-        weights=np.zeros((0, fit_points.shape[1])),
+        centers=np.zeros((0, dimensions)),
+        weights=np.zeros((0, dimensions)),
         biases=np.zeros(0),
         pca_mean=pca[0] if pca else None,
         pca_loadings=pca[1] if pca else None,
         pca_explained_variance=pca[2] if pca else None,
         min_tenure_days=settings.min_tenure_days,
-        model_sequence=model_sequence,
-        training_customers=len(training),
-        fit_sample_customers=len(sample),
-        notes=notes,
     )
-    if len(training) == 0:
-        notes.append("no customers to cluster: everyone is in segment 0")
-        model.chosen_by = "no customers"
-        return model
-    if distinct < 2 or not features:
-        reason = "no usable feature" if not features else "all customers have the same features"
-        notes.append(f"{reason}: everyone clustered is in one segment")
-        model.chosen_by = "single segment"
-        _set_segments(model, centers=np.zeros((1, fit_points.shape[1])), labels=None)
-    else:
-        metric_sample = _sample(len(sample), settings.metric_sample_size, rng)
-        if settings.is_density:
-            centers, radii = _fit_density(fit_points, settings, notes)
-            model.chosen_by = settings.algorithm
-            if len(centers) == 0:
-                notes.append(f"{settings.algorithm} found no cluster: everyone is noise")
-            _set_segments(model, centers=centers, radii=radii)
-            model.selection = _selection_table(
-                [(len(centers), model)], fit_points, metric_sample, chosen=len(centers)
-            )
-        else:
-            ks, chosen_by = _candidate_ks(settings, distinct, len(sample), notes)
-            fitted = []
-            for k in ks:
-                with timed(log, f"  segmentation: {settings.algorithm} k = {k} fitted"):
-                    fitted.append((k, _fit(fit_points, k, settings)))
-            rows = f"{len(metric_sample):,} rows"
-            with timed(log, f"  segmentation: metrics of {len(ks)} values of k on {rows}"):
-                selection = _selection_table(fitted, fit_points, metric_sample, chosen=None)
-            chosen_k = (
-                ks[0] if len(ks) == 1 and chosen_by != "rule" else _choose_k(selection, settings)
-            )
-            selection["is_chosen"] = (selection["k"] == chosen_k).astype(float)
-            model.selection = selection
-            model.chosen_by = chosen_by
-            best = dict(fitted)[chosen_k]
-            _set_segments(model, **best)
-    labels = model.assign_points(fit_points) if model.k else np.zeros(0)
-    _finish(model, training.iloc[sample], values[sample], labels, previous, notes)
-    return model
+
+
+def _fit_single_segment(model, fit_points, notes):
+    reason = "no usable feature" if not model.features else "all customers have the same features"
+    notes.append(f"{reason}: everyone clustered is in one segment")
+    model.chosen_by = "single segment"
+    _set_segments(model, centers=np.zeros((1, fit_points.shape[1])), labels=None)
+
+
+def _fit_density_segments(model, fit_points, metric_sample, settings, notes):
+    centers, radii = _fit_density(fit_points, settings, notes)
+    model.chosen_by = settings.algorithm
+    if len(centers) == 0:
+        notes.append(f"{settings.algorithm} found no cluster: everyone is noise")
+    _set_segments(model, centers=centers, radii=radii)
+    model.selection = _selection_table(
+        [(len(centers), model)], fit_points, metric_sample, chosen=len(centers)
+    )
+
+
+def _fit_chosen_k(model, fit_points, metric_sample, settings, candidates, log):
+    """Fit every candidate k, measure them, and keep the one the rule (or the pin) chooses."""
+    ks, chosen_by = candidates
+    fitted = []
+    for k in ks:
+        with timed(log, f"  segmentation: {settings.algorithm} k = {k} fitted"):
+            fitted.append((k, _fit(fit_points, k, settings)))
+    rows = f"{len(metric_sample):,} rows"
+    with timed(log, f"  segmentation: metrics of {len(ks)} values of k on {rows}"):
+        selection = _selection_table(fitted, fit_points, metric_sample, chosen=None)
+    chosen_k = ks[0] if len(ks) == 1 and chosen_by != "rule" else _choose_k(selection, settings)
+    selection["is_chosen"] = (selection["k"] == chosen_k).astype(float)
+    model.selection = selection
+    model.chosen_by = chosen_by
+    best = dict(fitted)[chosen_k]
+    _set_segments(model, **best)
 
 
 # --- feature preparation ---------------------------------------------------------------------
