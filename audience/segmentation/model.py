@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from audience.segmentation.settings import DENSITY_ALGORITHMS
+
 NEW_SEGMENT_ID = 0
 NEW_SEGMENT_NAME = "New: too little history"
 NOISE_SEGMENT_ID = -1
@@ -211,7 +213,7 @@ class SegmentModel:
         dimension_names = list(centers.drop_duplicates("position").sort_values("position")["name"])
         shape = (len(segment_ids), len(dimension_names))
         radii = rows("radius")
-        is_density = settings["algorithm"] in ("dbscan", "hdbscan")
+        is_density = settings["algorithm"] in DENSITY_ALGORITHMS
         pca = _pca_from_state(rows, len(features))
         return cls(
             model_version=str(versions[0]),
