@@ -169,9 +169,9 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _summary(args: argparse.Namespace) -> int:
-    warehouse = args.warehouse or Path(
-        os.environ.get("AUDIENCE_DUCKDB_PATH", "warehouse/audience.duckdb")
-    )
+    # The same default as publish and report (serving/paths.py): an empty $AUDIENCE_DUCKDB_PATH
+    # counts as unset, and the default warehouse is found from $DBT_PROJECT_DIR.
+    warehouse = args.warehouse or paths.warehouse_path(paths.project_dir())
     try:
         print(summarize(warehouse))
     except (FileNotFoundError, duckdb.Error) as error:

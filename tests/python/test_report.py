@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from audience.cli import main as audience_cli
 from audience.report import render_report
 from audience.report.browser import Chromium, find_chromium
 from audience.report.charts import figure, heatmap
@@ -234,6 +235,19 @@ def test_summary_has_clv_and_uplift_lines(built):
     assert "Gamma-Gamma converged (p = " in text
     assert f"CLV holdout predicted / actual repeat purchases: {ratio:.2f}" in text
     assert f"uplift: champion {champion}, holdout Qini {qini:.4f}" in text
+
+
+def test_summary_command_finds_the_warehouse_as_publish_does(built, tmp_path, monkeypatch, capsys):
+    """`audience summary` without --warehouse: the project's warehouse/audience.duckdb, the
+    project found from $DBT_PROJECT_DIR, and an empty $AUDIENCE_DUCKDB_PATH counts as unset."""
+    project = tmp_path / "project"
+    (project / "warehouse").mkdir(parents=True)
+    (project / "warehouse" / "audience.duckdb").symlink_to(Path(built.warehouse).resolve())
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DBT_PROJECT_DIR", str(project))
+    monkeypatch.setenv("AUDIENCE_DUCKDB_PATH", "")
+    assert audience_cli(["summary"]) == 0
+    assert capsys.readouterr().out == summarize(built.warehouse) + "\n"
 
 
 def _png_pixels(data: bytes) -> np.ndarray:
