@@ -144,125 +144,172 @@ def training_settings_from_json(text: str | None) -> TrainingSettings:
 
 def prediction_from_declaration(declaration: dict) -> PredictionSpec:
     """One row of propensity_declarations (its JSON) -> a checked PredictionSpec."""
-    name = declaration.get("name")
-    if not isinstance(name, str) or not _NAME.match(name):
-        raise PropensityConfigError(
-            f"prediction declaration {declaration!r}: 'name' must be a lowercase identifier"
-            " (letters, digits, underscores)"
-        )
-    where = f"prediction {name!r}"
+    # The checks run in this order (the kwargs below included): with several bad keys, the
+    # first one named is always the same.
+    read = _Declaration(declaration)
+    kind = _kind(read)
+    entity = _entity(read)
+    horizon = _horizon_days(read)
+    algorithms = _algorithms(read)
+    heuristic = _heuristic_terms(read)
+    _require_horizon_with_cutoff(read, horizon)
+    features = read.names("features") or None
+    feature_relation = read.text("feature_relation", required=True)
+    champion_metric = _choice(read, "champion_metric", "log_loss", CHAMPION_METRICS)
+    retrain = _choice(read, "retrain", "on_new_cutoff", RETRAIN_POLICIES)
+    return PredictionSpec(
+        name=read.name,
+        kind=kind,
+        entity=entity,
+        id_column=(read.text("id_column") or ENTITY_ID_COLUMNS[entity]).lower(),
+        feature_relation=feature_relation,
+        score_relation=read.text("score_relation") or feature_relation,
+        label=read.text("label", required=True),
+        label_column=(read.text("label_column") or "").lower() or None,
+        label_text=read.text("label_text"),
+        population_text=read.text("population_text"),
+        feature_model=read.text("feature_model"),
+        score_model=read.text("score_model"),
+        cutoff_column=(read.text("cutoff_column") or "").lower() or None,
+        horizon_days=horizon,
+        population=read.text("population"),
+        score_filter=read.text("score_filter"),
+        features=features,
+        categorical_features=read.names("categorical_features"),
+        exclude_features=read.names("exclude_features"),
+        allow_leaky_features=read.names("allow_leaky_features"),
+        algorithms=algorithms,
+        heuristic=heuristic,
+        test_condition=read.text("test_condition"),
+        test_condition_text=read.text("test_condition_text"),
+        champion_metric=champion_metric,
+        champion_top_share=_share(read.get("champion_top_share"), read.where),
+        refit=_flag(read.get("refit", True), "refit", read.where),
+        tuning=_tuning(read.get("tuning"), algorithms, read.where),
+        retrain=retrain,
+    )
 
-    def text(key, required=False):
-        value = declaration.get(key)
+
+class _Declaration:
+    """Reads of one declaration's keys; errors name the prediction (`where`) and the key. (Not
+    audience.settings.SettingsReader: that one names vars, reads "none" as the default and
+    lowercases choices, which declarations never did.)"""
+
+    def __init__(self, declaration: dict):
+        name = declaration.get("name")
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise PropensityConfigError(
+                f"prediction declaration {declaration!r}: 'name' must be a lowercase identifier"
+                " (letters, digits, underscores)"
+            )
+        self.declaration = declaration
+        self.name = name
+        self.where = f"prediction {name!r}"
+
+    def get(self, key: str, default=None):
+        return self.declaration.get(key, default)
+
+    def text(self, key: str, required: bool = False) -> str | None:
+        value = self.declaration.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
-                raise PropensityConfigError(f"{where}: '{key}' is required")
+                raise PropensityConfigError(f"{self.where}: '{key}' is required")
             return None
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            raise PropensityConfigError(f"{where}: '{key}' must be text, got {value!r}")
+            raise PropensityConfigError(f"{self.where}: '{key}' must be text, got {value!r}")
         return str(value).strip()
 
-    def names(key):
-        value = declaration.get(key)
+    def names(self, key: str) -> tuple[str, ...]:
+        """A list of names (or one name), stripped, lowercased, without repeats."""
+        value = self.declaration.get(key)
         if value is None:
             return ()
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise PropensityConfigError(f"{where}: '{key}' must be a list of column names")
+            raise PropensityConfigError(f"{self.where}: '{key}' must be a list of column names")
         return tuple(dict.fromkeys(v.strip().lower() for v in value))
 
-    kind = text("kind") or "propensity"
+
+def _kind(read: _Declaration) -> str:
+    kind = read.text("kind") or "propensity"
     if kind not in KINDS:
-        raise PropensityConfigError(f"{where}: 'kind' must be one of {', '.join(KINDS)}")
-    entity = (text("entity", required=True) or "").lower()
+        raise PropensityConfigError(f"{read.where}: 'kind' must be one of {', '.join(KINDS)}")
+    return kind
+
+
+def _entity(read: _Declaration) -> str:
+    """The entity, lowercased; one without a default id column must declare its own."""
+    entity = (read.text("entity", required=True) or "").lower()
     if not _NAME.match(entity):
         raise PropensityConfigError(
-            f"{where}: 'entity' must be a lowercase identifier (customer, lead, or a name of"
+            f"{read.where}: 'entity' must be a lowercase identifier (customer, lead, or a name of"
             f" yours), got {entity!r}"
         )
-    if entity not in ENTITY_ID_COLUMNS and not text("id_column"):
+    if entity not in ENTITY_ID_COLUMNS and not read.text("id_column"):
         raise PropensityConfigError(
-            f"{where}: entity {entity!r} needs an 'id_column' (customer and lead default to"
+            f"{read.where}: entity {entity!r} needs an 'id_column' (customer and lead default to"
             " customer_id and lead_id)"
         )
-    horizon = declaration.get("horizon_days")
+    return entity
+
+
+def _horizon_days(read: _Declaration) -> int | None:
+    horizon = read.get("horizon_days")
     if horizon is not None:
         try:
             horizon = int(horizon)
         except (TypeError, ValueError):
             raise PropensityConfigError(
-                f"{where}: 'horizon_days' must be a whole number of days, got {horizon!r}"
+                f"{read.where}: 'horizon_days' must be a whole number of days, got {horizon!r}"
             ) from None
         if horizon < 0:
-            raise PropensityConfigError(f"{where}: 'horizon_days' must not be negative")
-    algorithms = names("algorithms") or ALGORITHMS
+            raise PropensityConfigError(f"{read.where}: 'horizon_days' must not be negative")
+    return horizon
+
+
+def _algorithms(read: _Declaration) -> tuple[str, ...]:
+    algorithms = read.names("algorithms") or ALGORITHMS
     unknown = [a for a in algorithms if a not in ALGORITHMS]
     if unknown:
         raise PropensityConfigError(
-            f"{where}: unknown algorithm(s) {', '.join(unknown)}; use {', '.join(ALGORITHMS)}"
+            f"{read.where}: unknown algorithm(s) {', '.join(unknown)}; use {', '.join(ALGORITHMS)}"
         )
-    heuristic = declaration.get("heuristic") or {}
+    return algorithms
+
+
+def _heuristic_terms(read: _Declaration) -> tuple[HeuristicTerm, ...]:
+    heuristic = read.get("heuristic") or {}
     if not isinstance(heuristic, dict):
         raise PropensityConfigError(
-            f"{where}: 'heuristic' must map columns to up or down, got {heuristic!r}"
+            f"{read.where}: 'heuristic' must map columns to up or down, got {heuristic!r}"
         )
     terms = []
     for column, direction in sorted(heuristic.items()):
         if direction not in DIRECTIONS:
             raise PropensityConfigError(
-                f"{where}: heuristic column {column!r} must be 'up' or 'down', got {direction!r}"
+                f"{read.where}: heuristic column {column!r} must be 'up' or 'down', got"
+                f" {direction!r}"
             )
         terms.append(HeuristicTerm(column.lower(), DIRECTIONS[direction]))
-    if declaration.get("cutoff_column") and not horizon:
+    return tuple(terms)
+
+
+def _require_horizon_with_cutoff(read: _Declaration, horizon: int | None) -> None:
+    if read.get("cutoff_column") and not horizon:
         raise PropensityConfigError(
-            f"{where}: a prediction with a cutoff_column needs 'horizon_days' (the label window),"
-            " so that no training label is observed after the validation cutoff"
+            f"{read.where}: a prediction with a cutoff_column needs 'horizon_days' (the label"
+            " window), so that no training label is observed after the validation cutoff"
         )
-    features = names("features") or None
-    feature_relation = text("feature_relation", required=True)
-    champion_metric = text("champion_metric") or "log_loss"
-    if champion_metric not in CHAMPION_METRICS:
+
+
+def _choice(read: _Declaration, key: str, default: str, choices: tuple[str, ...]) -> str:
+    value = read.text(key) or default
+    if value not in choices:
         raise PropensityConfigError(
-            f"{where}: 'champion_metric' must be one of {', '.join(CHAMPION_METRICS)},"
-            f" got {champion_metric!r}"
+            f"{read.where}: '{key}' must be one of {', '.join(choices)}, got {value!r}"
         )
-    retrain = text("retrain") or "on_new_cutoff"
-    if retrain not in RETRAIN_POLICIES:
-        raise PropensityConfigError(
-            f"{where}: 'retrain' must be one of {', '.join(RETRAIN_POLICIES)}, got {retrain!r}"
-        )
-    return PredictionSpec(
-        name=name,
-        kind=kind,
-        entity=entity,
-        id_column=(text("id_column") or ENTITY_ID_COLUMNS[entity]).lower(),
-        feature_relation=feature_relation,
-        score_relation=text("score_relation") or feature_relation,
-        label=text("label", required=True),
-        label_column=(text("label_column") or "").lower() or None,
-        label_text=text("label_text"),
-        population_text=text("population_text"),
-        feature_model=text("feature_model"),
-        score_model=text("score_model"),
-        cutoff_column=(text("cutoff_column") or "").lower() or None,
-        horizon_days=horizon,
-        population=text("population"),
-        score_filter=text("score_filter"),
-        features=features,
-        categorical_features=names("categorical_features"),
-        exclude_features=names("exclude_features"),
-        allow_leaky_features=names("allow_leaky_features"),
-        algorithms=algorithms,
-        heuristic=tuple(terms),
-        test_condition=text("test_condition"),
-        test_condition_text=text("test_condition_text"),
-        champion_metric=champion_metric,
-        champion_top_share=_share(declaration.get("champion_top_share"), where),
-        refit=_flag(declaration.get("refit", True), "refit", where),
-        tuning=_tuning(declaration.get("tuning"), algorithms, where),
-        retrain=retrain,
-    )
+    return value
 
 
 def _share(value, where: str) -> float:

@@ -142,12 +142,7 @@ def _not_trained(spec: PredictionSpec, records: Records, why: str, log) -> None:
 def _train(con, spec, settings, features: FeatureColumns, records: Records, log, stored):
     """Trains into `records`; returns the stored records instead when they can be reused."""
     summary = label_summary(con, spec)
-    if summary.loc[~summary["is_test"], "labeled"].sum() == 0:
-        raise PropensityDataError(
-            f"the population has no labeled rows in {spec.feature_relation}"
-            + (f" (population: {spec.population_text or spec.population})" * bool(spec.population))
-            + (f" outside the test set ({spec.test_text})" * bool(spec.test_condition))
-        )
+    _require_labeled_rows(spec, summary)
     extra = tuple(t.column for t in spec.heuristic if t.column not in features.numeric)
     loaded = FeatureColumns(features.numeric + extra, features.categorical, ())
     split = split_rows(con, spec, settings, loaded, summary)
@@ -156,9 +151,36 @@ def _train(con, spec, settings, features: FeatureColumns, records: Records, log,
         return reused
     records.setting(DECLARATION_KEY, declaration_key(spec, settings))
     _record_split(spec, split, records, log)
-    train, valid = split.train, split.valid
-    y_train = train[LABEL].to_numpy()
+    kept, plan, folds = _plan_features_and_folds(spec, settings, features, split, records, log)
+    candidates = _fit_candidates(spec, settings, plan, split, folds, records, log)
+    champion = _choose_champion(spec, settings, candidates, split, folds, records, log)
+    published = _champion_to_publish(spec, settings, champion, candidates, kept, split, folds)
+    records.setting("refit", "true" if published.is_refit else "false")
+    records.setting("published_training_rows", published.training_rows)
+    _record_linear_model(candidates, champion, published, records)
+    evaluated_on = VALIDATION
+    if split.test is not None:
+        evaluated_on = _evaluate_test(spec, settings, champion, published, split.test, records)
+    records.setting("evaluated_on", evaluated_on)
+    _publish(spec, settings, champion, candidates[champion], published, split.valid, records)
+    records.model_version = version
+    return None
 
+
+def _require_labeled_rows(spec, summary) -> None:
+    if summary.loc[~summary["is_test"], "labeled"].sum() == 0:
+        raise PropensityDataError(
+            f"the population has no labeled rows in {spec.feature_relation}"
+            + (f" (population: {spec.population_text or spec.population})" * bool(spec.population))
+            + (f" outside the test set ({spec.test_text})" * bool(spec.test_condition))
+        )
+
+
+def _plan_features_and_folds(spec, settings, features, split: Split, records, log):
+    """The features the leakage guard keeps, their encoding (fitted on the training rows) and
+    the cross-validation folds, recorded; ((numeric, categorical), plan, folds)."""
+    train = split.train
+    y_train = train[LABEL].to_numpy()
     numeric, categorical = _leakage_guard(spec, settings, features, train, y_train, records, log)
     if not numeric and not categorical:
         raise PropensityDataError("every feature was excluded by the leakage guard")
@@ -169,9 +191,12 @@ def _train(con, spec, settings, features: FeatureColumns, records: Records, log,
     records.setting("cv_method", folds.method)
     minority = int(min(y_train.sum(), y_train.shape[0] - y_train.sum()))
     records.setting("grid_tier", size_tier(minority))
+    return (numeric, categorical), plan, folds
 
-    candidates = _fit_candidates(spec, settings, plan, split, folds, records, log)
-    evaluated = _validate(spec, settings, candidates, valid, records)
+
+def _choose_champion(spec, settings, candidates, split: Split, folds, records, log) -> str:
+    """The candidate with the best champion_metric on the selection rows, recorded."""
+    evaluated = _validate(spec, settings, candidates, split.valid, records)
     selection = _selection_metrics(spec, settings, candidates, split, folds, evaluated, records)
     champion = best_by(selection, spec.champion_metric)
     for name, value in (
@@ -186,20 +211,14 @@ def _train(con, spec, settings, features: FeatureColumns, records: Records, log,
         f" {selection[champion][spec.champion_metric]:.4f}, validation AUC"
         f" {evaluated[champion]['roc_auc']:.4f}"
     )
+    return champion
+
+
+def _champion_to_publish(spec, settings, champion, candidates, kept, split, folds) -> Published:
+    """The champion refitted on every development row, or as fitted on the training rows."""
     if spec.refit:
-        published = refit(champion, candidates, (numeric, categorical), split, folds, settings)
-    else:
-        published = as_published(candidates[champion], len(train))
-    records.setting("refit", "true" if published.is_refit else "false")
-    records.setting("published_training_rows", published.training_rows)
-    _record_linear_model(candidates, champion, published, records)
-    evaluated_on = VALIDATION
-    if split.test is not None:
-        evaluated_on = _evaluate_test(spec, settings, champion, published, split.test, records)
-    records.setting("evaluated_on", evaluated_on)
-    _publish(spec, settings, champion, candidates[champion], published, valid, records)
-    records.model_version = version
-    return None
+        return refit(champion, candidates, kept, split, folds, settings)
+    return as_published(candidates[champion], len(split.train))
 
 
 def _record_split(spec, split: Split, records: Records, log) -> None:
