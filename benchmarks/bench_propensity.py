@@ -49,25 +49,26 @@ PROPENSITY_SELECT = (
 UPSTREAM_SELECT = "+customer_scores +fct_lead_snapshots +fct_lead_features"
 UPSTREAM_RELATIONS = ("fct_customer_snapshots", "fct_customer_features", "fct_lead_snapshots")
 
-# Reads the declaration of one prediction from dbt_project.yml and does its job the plain way:
+# Reads the declaration of one prediction as the build resolved it (propensity_declarations: the
+# conditions rendered, the horizon from the label's window) and does its job the plain way:
 # the labeled population rows of the training cutoffs (those whose label window ends by the
 # latest labeled cutoff, which validates), a 100,000-row sample, one default
 # HistGradientBoostingClassifier, probabilities for every current row of the population.
 BASELINE = """
-import sys, duckdb, pandas as pd, yaml
+import json, sys, duckdb, pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier
-database, project, name, sample_rows = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-spec = next(p for p in yaml.safe_load(open(project))["vars"]["audience__predictions"]
-            if p["name"] == name)
-train_rel = f"features.{spec['feature_model']}"
-score_rel = f"features.{spec.get('score_model') or spec['feature_model']}"
-population, label, cutoff = spec.get("population") or "true", spec["label"], spec["cutoff_column"]
+database, name, sample_rows = sys.argv[1], sys.argv[2], int(sys.argv[3])
 con = duckdb.connect(database, read_only=True)
+spec = json.loads(con.sql("select declaration_json from propensity.propensity_declarations"
+                          " where prediction = $1", params=[name]).fetchall()[0][0])
+train_rel, score_rel = spec["feature_relation"], spec["score_relation"]
+population, label, cutoff = spec.get("population") or "true", spec["label"], spec["cutoff_column"]
 def columns(rel):
     return {n: str(t).upper() for n, t, *_ in con.sql(f"describe select * from {rel}").fetchall()}
 train_cols, score_cols = columns(train_rel), columns(score_rel)
 key = spec.get("id_column") or "customer_id"
-shared = [c for c in train_cols if c in score_cols and c not in (key, cutoff, label)]
+left_out = (key, cutoff, spec.get("label_column"), *spec.get("exclude_features", []))
+shared = [c for c in train_cols if c in score_cols and c not in left_out]
 text = [c for c in shared if train_cols[c] == "VARCHAR"]
 numbers = [c for c in shared if c not in text and not train_cols[c].startswith(("DATE", "TIME"))]
 select = ", ".join([f"cast({c} as double) as {c}" for c in numbers] + text)
@@ -104,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
 
     command = _with_vars(_dbt_command(work, "run", PROPENSITY_SELECT, ceiling), variables)
     baseline = [
-        sys.executable, "-c", BASELINE, str(database), str(REPO / "dbt_project.yml"),
+        sys.executable, "-c", BASELINE, str(database),
         BASELINE_PREDICTION, str(BASELINE_SAMPLE_ROWS),
     ]  # fmt: skip
     steps = {

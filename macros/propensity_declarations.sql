@@ -55,6 +55,7 @@
         'score_relation': score_relation.include(database=false) | string,
     }) -%}
     {%- do audience_render_declaration_conditions(declaration, feature_relation, score_relation) -%}
+    {%- do audience_apply_column_meta(declaration, score_model) -%}
 {%- endfor -%}
 {{ return(declarations) }}
 {%- endmacro %}
@@ -100,6 +101,27 @@
                 key: audience_condition_sql(declaration[key], columns, where ~ '.' ~ key)}) -%}
         {%- endfor -%}
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- What a declaration takes from the YAML of the models it reads (config meta of their columns,
+    audience_column_meta): its horizon_days from the label column's label_window_days (a declared
+    one was checked to agree, audience_parse_declarations), and the columns marked feature: false
+    (populations such as is_churn_eligible) added to exclude_features, unless listed in features. -#}
+{% macro audience_apply_column_meta(declaration, score_model) -%}
+    {%- if declaration.get('label_column') -%}
+        {%- set window = audience_label_window_days(declaration['feature_model'], declaration['label_column']) -%}
+        {%- if window is not none -%}{%- do declaration.update({'horizon_days': window}) -%}{%- endif -%}
+    {%- endif -%}
+    {%- set excluded = (declaration.get('exclude_features') or []) | list -%}
+    {%- set listed = declaration.get('features') or [] -%}
+    {%- for model_name in [declaration['feature_model'], score_model] -%}
+        {%- for column, meta in audience_column_meta(model_name).items() | sort
+                if meta.get('feature') == false and column not in excluded and column not in listed -%}
+            {%- do excluded.append(column) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- if excluded -%}{%- do declaration.update({'exclude_features': excluded}) -%}{%- endif -%}
 {%- endmacro %}
 
 

@@ -57,10 +57,24 @@
         {%- if item.get('horizon_days') is not none -%}
             {%- do declaration.update({'horizon_days': audience_parse_number(label ~ '.horizon_days', item['horizon_days'], {'type': 'integer', 'min': 0, 'max': 3650})}) -%}
         {%- endif -%}
-        {%- if declaration.get('cutoff_column') and not declaration.get('horizon_days') -%}
+        {#- A label column of the feature model may carry its window (label_window_days in the
+            model's YAML): then it is the horizon, and a declared horizon_days must agree. The
+            graph is read only once it exists (on-run-start and later), not at parse time. -#}
+        {%- set label_window = none -%}
+        {%- if kind == 'prediction' and execute and modules.re.match('^[a-z_][a-z0-9_]*\Z', declaration['label']) -%}
+            {%- set label_window = audience_label_window_days(declaration['feature_model'], declaration['label']) -%}
+        {%- endif -%}
+        {%- if label_window is not none and declaration.get('horizon_days') is not none and declaration['horizon_days'] != label_window -%}
+            {{ exceptions.raise_compiler_error(
+                label ~ ": horizon_days " ~ declaration['horizon_days'] ~ " differs from the window of its label "
+                ~ declaration['feature_model'] ~ "." ~ declaration['label'] ~ " (" ~ label_window
+                ~ " days, config meta label_window_days in that model's YAML); leave horizon_days out or make them agree") }}
+        {%- endif -%}
+        {%- if execute and declaration.get('cutoff_column') and not declaration.get('horizon_days') and label_window is none -%}
             {{ exceptions.raise_compiler_error(
                 label ~ ": a cutoff_column needs 'horizon_days' (the label window), so that no training"
-                ~ " label is observed after the validation cutoff") }}
+                ~ " label is observed after the validation cutoff (or a label column whose YAML declares"
+                ~ " config meta label_window_days)") }}
         {%- endif -%}
         {%- for key in ['features', 'categorical_features', 'exclude_features', 'allow_leaky_features'] if item.get(key) is not none -%}
             {%- do declaration.update({key: audience_parse_list(label ~ '.' ~ key, item[key], {'type': 'identifier_list', 'unique': true})}) -%}

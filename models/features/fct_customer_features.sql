@@ -22,6 +22,8 @@ final as (
         -- The month of the as-of date: what season the labels of a model trained on snapshots
         -- (where it is the cutoff's month) are predicted for.
         cast(extract(month from rfm.as_of_date) as integer) as season_month,
+        -- the churn_90d population (not a feature: its YAML says feature: false)
+        {{ is_churn_eligible('rfm.recency_days') }} as is_churn_eligible,
         behavior.* exclude (customer_id, as_of_date),  -- noqa: RF02
         event_mix.* exclude (customer_id, as_of_date)  -- noqa: RF02
     from rfm

@@ -11,10 +11,15 @@
 -- Point-in-time training rows: the customer features as of each snapshot cutoff (reading only
 -- data before it) with labels observed only after it.
 --   purchase_30d: 1 if the customer made a purchase in [cutoff, cutoff + 30 days), else 0.
---   churn_90d:    among customers with a purchase in the var audience__churn_active_days before
---                 the cutoff, 1 if they made no purchase in [cutoff, cutoff + 90 days), else 0.
+--   churn_90d:    among churn-eligible customers (is_churn_eligible: a purchase in the var
+--                 audience__churn_active_days before the cutoff), 1 if they made no purchase in
+--                 [cutoff, cutoff + 90 days), else 0.
 -- A label is NULL when its window is not complete before the as-of date (or, for churn_90d, when
--- the customer is not in its population).
+-- the customer is not in its population). The windows are the labels' label_window_days in
+-- _features__models.yml, which the declared predictions read as their horizon_days.
+{%- set purchase_days = audience_label_window_days(this.name, 'purchase_30d', required=true) %}
+{%- set churn_days = audience_label_window_days(this.name, 'churn_90d', required=true) %}
+{%- set label_days = [purchase_days, churn_days] | max %}
 with
 
 cutoffs as (
@@ -49,16 +54,17 @@ future_purchases as (
     select
         scored.customer_id,
         scored.as_of_date,
-        cast(
-            count(case when purchases.ordered_at < {{ dbt.dateadd('day', 30, 'scored.as_of_date') }} then 1 end)
-            as integer
-        ) as purchases_next_30d,
-        cast(count(*) as integer) as purchases_next_90d
+        cast(count(
+            case when purchases.ordered_at < {{ dbt.dateadd('day', purchase_days, 'scored.as_of_date') }} then 1 end
+        ) as integer) as purchases_in_purchase_window,
+        cast(count(
+            case when purchases.ordered_at < {{ dbt.dateadd('day', churn_days, 'scored.as_of_date') }} then 1 end
+        ) as integer) as purchases_in_churn_window
     from scored
     inner join purchases
         on scored.customer_id = purchases.customer_id
             and scored.as_of_date <= purchases.ordered_at
-            and purchases.ordered_at < {{ dbt.dateadd('day', 90, 'scored.as_of_date') }}
+            and purchases.ordered_at < {{ dbt.dateadd('day', label_days, 'scored.as_of_date') }}
     group by scored.customer_id, scored.as_of_date
 ),
 
@@ -79,15 +85,13 @@ final as (
         behavior.{{ column }},
         {%- endfor %}
         {{ category_share_columns('scored') }},
-        coalesce(
-            scored.recency_days <= {{ audience_setting('audience__churn_active_days') }}, false
-        ) as is_churn_eligible,
-        case when cutoffs.days_observed_after_cutoff >= 30
-                then case when coalesce(future_purchases.purchases_next_30d, 0) > 0 then 1 else 0 end
+        {{ is_churn_eligible('scored.recency_days') }} as is_churn_eligible,
+        case when cutoffs.days_observed_after_cutoff >= {{ purchase_days }}
+                then case when coalesce(future_purchases.purchases_in_purchase_window, 0) > 0 then 1 else 0 end
         end as purchase_30d,
-        case when cutoffs.days_observed_after_cutoff >= 90
-                and scored.recency_days <= {{ audience_setting('audience__churn_active_days') }}
-                then case when coalesce(future_purchases.purchases_next_90d, 0) = 0 then 1 else 0 end
+        case when cutoffs.days_observed_after_cutoff >= {{ churn_days }}
+                and {{ is_churn_eligible('scored.recency_days') }}
+                then case when coalesce(future_purchases.purchases_in_churn_window, 0) = 0 then 1 else 0 end
         end as churn_90d
     from scored
     inner join cutoffs on scored.as_of_date = cutoffs.as_of_date

@@ -6,7 +6,11 @@ features as (
 ),
 
 final as (
-    select * from features
+    select
+        *,
+        -- the lead_conversion_30d population (not a feature: its YAML says feature: false)
+        {{ is_recent_lead('days_since_created') }} as is_recent_lead
+    from features
 )
 
 select * from final

@@ -3,13 +3,14 @@ reproducible, snapshots never read after their cutoff, and labels agree with the
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from dbt_runner import build_ok, run_dbt
+from dbt_runner import build_ok, copy_project, run_dbt
 from warehouse_diff import differing_tables
 
 from audience.reference import pandas_features
@@ -279,11 +280,16 @@ SNAPSHOT_FEATURES = [
 ]  # fmt: skip
 
 
-def _reference_labels(demo_data, cutoff, as_of, customers, ceiling=None) -> pd.DataFrame:
+SHIPPED_WINDOWS = {"purchase_30d": 30, "churn_90d": 90}
+
+
+def _reference_labels(
+    demo_data, cutoff, as_of, customers, ceiling=None, windows=SHIPPED_WINDOWS
+) -> pd.DataFrame:
     """purchase_30d and churn_90d recomputed from the raw orders (staged by the pandas
     reference): a purchase in [cutoff, cutoff + 30 days); no purchase in [cutoff, cutoff + 90
     days) among customers who bought in the 365 days before; NULL when the window is not over
-    before the as-of date."""
+    before the as-of date. `windows`: the days of each label's window."""
     if ceiling is None:
         ceiling = pd.Timestamp.now(tz="UTC").tz_localize(None)
     staged = pandas_features.staged(pandas_features.stage_customers(demo_data, ceiling))
@@ -298,14 +304,68 @@ def _reference_labels(demo_data, cutoff, as_of, customers, ceiling=None) -> pd.D
 
     day = pd.Timedelta(days=1)
     labels = pd.DataFrame(index=pd.Index(customers, name="customer_id"))
-    labels["purchase_30d"] = labels.index.isin(bought(cutoff, cutoff + 30 * day)).astype(float)
+    purchase_end = cutoff + windows["purchase_30d"] * day
+    labels["purchase_30d"] = labels.index.isin(bought(cutoff, purchase_end)).astype(float)
     active = labels.index.isin(bought(cutoff - 365 * day, cutoff))
-    churned = ~labels.index.isin(bought(cutoff, cutoff + 90 * day))
+    churned = ~labels.index.isin(bought(cutoff, cutoff + windows["churn_90d"] * day))
     labels["churn_90d"] = np.where(active, churned.astype(float), np.nan)
-    for label, days in (("purchase_30d", 30), ("churn_90d", 90)):
+    for label, days in windows.items():
         if (as_of - cutoff).days < days:
             labels[label] = np.nan
     return labels.reset_index()
+
+
+def test_a_label_window_is_written_once_and_the_label_and_its_prediction_follow_it(
+    demo_data, tmp_path
+):
+    """churn_90d's window, its config meta label_window_days in _features__models.yml, set to 60
+    in a copy of the project: fct_customer_snapshots labels churn with 60 days (as the pandas
+    reference does), and the shipped churn_90d prediction, which declares no horizon_days, takes
+    60 as its horizon."""
+    project = copy_project(tmp_path / "project")
+    properties = project / "models" / "features" / "_features__models.yml"
+    text = properties.read_text()
+    shipped = "config: {meta: {label_window_days: 90}}"
+    assert text.count(shipped) == 1
+    properties.write_text(text.replace(shipped, "config: {meta: {label_window_days: 60}}"))
+    result = run_dbt(
+        ["run", "--select", "+fct_customer_snapshots propensity_declarations"],
+        demo_data, tmp_path / "work", project_dir=project,
+    )  # fmt: skip
+    assert result.returncode == 0, result.output[-6000:]
+    with result.connect() as con:
+        (declaration,) = con.execute(
+            "select declaration_json from propensity.propensity_declarations"
+            " where prediction = 'churn_90d'"
+        ).fetchone()
+        as_of = pd.Timestamp(
+            con.execute("select as_of_date from intermediate.int_as_of_date").fetchone()[0]
+        )
+        snapshots = con.execute(
+            "select customer_id, cutoff_date, purchase_30d, churn_90d"
+            " from features.fct_customer_snapshots"
+        ).df()
+    assert json.loads(declaration)["horizon_days"] == 60
+    cutoffs = sorted(pd.to_datetime(snapshots["cutoff_date"]).unique())
+    # the latest cutoffs: a 60-day window is over before the as-of date where a 90-day one is not
+    between = [c for c in cutoffs if 60 <= (as_of - c).days < 90]
+    assert between, (as_of, cutoffs[-4:])
+    for cutoff in [cutoffs[len(cutoffs) // 2], *between]:
+        rows = snapshots[pd.to_datetime(snapshots["cutoff_date"]) == cutoff]
+        windows = {**SHIPPED_WINDOWS, "churn_90d": 60}
+        labels = _reference_labels(demo_data, cutoff, as_of, rows["customer_id"], windows=windows)
+        merged = rows.merge(labels, on="customer_id", suffixes=("", "_reference"))
+        assert len(merged) == len(rows) > 0
+        for label in windows:
+            np.testing.assert_array_equal(
+                merged[label].astype(float).fillna(-1), merged[f"{label}_reference"].fillna(-1),
+                err_msg=f"{label} at {cutoff.date()}",
+            )  # fmt: skip
+    assert (
+        snapshots.loc[pd.to_datetime(snapshots["cutoff_date"]).isin(between), "churn_90d"]
+        .notna()
+        .any()
+    )
 
 
 def test_snapshots_equal_the_reference_at_several_cutoffs(built, demo_data):

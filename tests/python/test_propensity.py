@@ -200,6 +200,23 @@ def test_every_entity_type_in_entity_scores_without_certainty_and_with_a_strict_
             assert band_a["probability"].max() < 1, name
 
 
+def test_population_columns_are_never_default_features(large_build):
+    """is_churn_eligible and is_recent_lead (config meta feature: false) are shared by the
+    snapshots and the current features, so without that mark they would be features of every
+    prediction that does not name its features; the shipped populations are made of them."""
+    features = _read(large_build, "select prediction, feature from marts.model_feature_importance")
+    assert set(features["prediction"]) >= {"churn_90d", "purchase_30d", "lead_conversion_30d"}
+    assert not set(features["feature"]) & {"is_churn_eligible", "is_recent_lead"}
+    declared = _read(
+        large_build,
+        "select prediction, json_extract_string(declaration_json, '$.population_text')"
+        " as population from propensity.propensity_declarations"
+        " where prediction_kind = 'propensity'",
+    ).set_index("prediction")["population"]
+    assert declared["churn_90d"] == "is_churn_eligible"
+    assert declared["lead_conversion_30d"] == "is_recent_lead"
+
+
 def test_on_the_demo_data_the_champion_is_not_worse_than_the_naive_baselines(large_build):
     """churn_90d with its latest labeled cutoff declared as the test set, trained as dbt trains
     it: the published model's test ROC AUC is at least that of default gradient boosting and of

@@ -192,7 +192,15 @@ def test_hostile_settings_are_refused_naming_what_is_wrong(checker, dbt_vars, fr
             "no model named 'fct_customer_snapshot' in this project"
             " (did you mean 'fct_customer_snapshots'?)",
         ),
-        (_prediction(horizon_days=None), "a cutoff_column needs 'horizon_days'"),
+        (
+            _prediction(label="purchase_30d = 1", horizon_days=None),
+            "a cutoff_column needs 'horizon_days'",
+        ),
+        (
+            _prediction(horizon_days=60),
+            "horizon_days 60 differs from the window of its label"
+            " fct_customer_snapshots.purchase_30d (30 days",
+        ),
     ],
 )
 def test_bad_settings_are_refused_before_any_model(checker, dbt_vars, fragment):
@@ -206,7 +214,10 @@ def test_good_settings_pass_and_unknown_vars_get_the_closest_name(checker):
         {
             "audience__segment_kk": 6,
             "audience__as_of_date": "2025-10-01",
-            **_prediction(population="recency_days <= 365 and country in ('US', 'FR')"),
+            # no horizon_days: the label column's window (label_window_days) is the horizon
+            **_prediction(
+                population="recency_days <= 365 and country in ('US', 'FR')", horizon_days=None
+            ),
         }
     )
     assert succeeded, output[-2000:]
