@@ -5,7 +5,8 @@ score = the mean, over the declared heuristic columns, of the row's percent rank
 rows (SQL ``percent_rank()``: (rank - 1) / (rows - 1), equal values share the lowest rank), taken
 in the declared direction (``up``: higher values score higher; ``down``: lower values score
 higher). A NULL value counts as 0.5. The score is a ranking in [0, 1], not a probability.
-The SQL in macros/propensity_heuristic_sql.sql computes the same thing.
+The SQL of audience_heuristic_scores_sql (macros/propensity/propensity_scores_sql.sql) computes
+the same thing.
 """
 
 from __future__ import annotations

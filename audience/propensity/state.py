@@ -5,7 +5,7 @@
 importance_std | linear_term | linear_model | validation_prediction | artifact).
 ``propensity_python_scores`` scores the rows of predictions whose champion is a tree model
 (logistic champions and heuristic scores are scored by generated SQL, see
-macros/propensity_scores_sql.sql).
+macros/propensity/propensity_scores_sql.sql).
 """
 
 from __future__ import annotations

@@ -242,7 +242,7 @@ def _positions(ids: pd.Series, index: pd.Index) -> np.ndarray:
 
 
 def _timestamp_checks(raw: pd.Series, parsed: pd.Series, name: str, ceiling: pd.Timestamp):
-    """The checks of macros/timestamp_rejections.sql, as (reason, failed) pairs."""
+    """The checks of macros/staging/timestamp_rejections.sql, as (reason, failed) pairs."""
     return [
         (f"missing_{name}", raw.isna()),
         (f"unparseable_{name}", raw.notna() & parsed.isna()),
@@ -471,7 +471,8 @@ def _days_before(times: pd.Series, as_of: pd.Timestamp) -> pd.Series:
 
 
 def rfm_scores(rfm: pd.DataFrame) -> pd.DataFrame:
-    """r/f/m scores 1-5 from the 20/40/60/80th percentiles among buyers (macros/rfm_scores.sql).
+    """r/f/m scores 1-5 from the 20/40/60/80th percentiles among buyers
+    (macros/features/rfm_scores.sql).
 
     A score counts the breakpoints a value exceeds: f and m scores are 1 + that count, the
     r score (lower recency is better) is 5 - that count. So equal values get equal scores and a
@@ -501,7 +502,7 @@ def behavior_features(
     customers: pd.DataFrame, events: pd.DataFrame, as_of: pd.Timestamp
 ) -> pd.DataFrame:
     """Event counts, recency, login trend and feature adoption per customer signed up before
-    ``as_of`` (macros/customer_behavior_features.sql), from events before ``as_of``."""
+    ``as_of`` (macros/features/customer_behavior_features.sql), from events before ``as_of``."""
     population = customers.index[customers["signup_at"] < as_of]
     columns = ["customer", "event_at", "event_type", "event_detail"]
     events = events.loc[events["event_at"] < as_of, columns]
@@ -578,8 +579,9 @@ def feature_adoption(events: pd.DataFrame) -> pd.DataFrame:
 
 
 def category_shares(rfm: pd.DataFrame) -> pd.DataFrame:
-    """Share of net spend per category and the top category (macros/category_share_columns.sql):
-    NA for customers without spend; ties go to the first category in SHARE_CATEGORIES."""
+    """Share of net spend per category and the top category
+    (macros/features/category_share_columns.sql): NA for customers without spend; ties go to the
+    first category in SHARE_CATEGORIES."""
     amounts = rfm[[f"net_amount_{c}" for c in SHARE_CATEGORIES]]
     spent = rfm["monetary"] > 0
     shares = amounts.div(rfm["monetary"].where(spent), axis=0)

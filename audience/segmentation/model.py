@@ -12,8 +12,9 @@ which is exactly the mixture's most probable component). Density models also giv
 radius; a customer farther than that from the chosen centroid is noise (segment -1). Customers
 with less history than the model's minimum tenure get segment 0 without being scored.
 
-``assign`` here and the SQL that macros/segment_assignment_sql.sql generates evaluate the same
-expressions in the same order (sums left to right), so both give the same segment to everyone.
+``assign`` here and the SQL that macros/segmentation/segment_assignment_sql.sql generates evaluate
+the same expressions in the same order (sums left to right), so both give the same segment to
+everyone.
 The model travels as rows of ``segment_model_state`` (``to_state_frame`` / ``from_state_frame``).
 """
 

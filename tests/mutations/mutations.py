@@ -24,7 +24,7 @@ MUTATIONS = [
     Mutation(
         "behavior_reads_only_7_days",
         "with several cutoffs, each date reads only the last 7 days of events",
-        "macros/customer_behavior_features.sql",
+        "macros/features/customer_behavior_features.sql",
         "case when previous_date is not null then least(",
         "case when previous_date is not null then greatest(cast("
         "{{ dbt.dateadd('day', -7, 'as_of_date') }} as date), ",
@@ -33,7 +33,7 @@ MUTATIONS = [
     Mutation(
         "behavior_fallback_active_days_exclusive",
         "the general path (windows over 126 days) counts active days before the window's last day",
-        "macros/customer_behavior_features.sql",
+        "macros/features/customer_behavior_features.sql",
         "cast(count(distinct case when days_before <= {{ window }} then days_before end) as integer)",
         "cast(count(distinct case when days_before < {{ window }} then days_before end) as integer)",
         (
@@ -43,7 +43,7 @@ MUTATIONS = [
     Mutation(
         "behavior_fallback_type_counts_off",
         "the general path (more than three windows) counts one event type in the wrong window",
-        "macros/customer_behavior_features.sql",
+        "macros/features/customer_behavior_features.sql",
         "cast(count(case when days_before <= {{ window }} and event_type_index = {{ loop.index }}",
         "cast(count(case when days_before <= {{ window }} + 1 and event_type_index = {{ loop.index }}",
         (
@@ -121,7 +121,7 @@ MUTATIONS = [
     Mutation(
         "recency_off_by_one",
         "recency counted from the day after the last purchase",
-        "macros/customer_rfm_features.sql",
+        "macros/features/customer_rfm_features.sql",
         "{{ dbt.datediff('cast(purchase_stats.last_purchase_at as date)', 'population.as_of_date', 'day') }}",
         "{{ dbt.datediff('cast(purchase_stats.last_purchase_at as date)', 'population.as_of_date', 'day') }} - 1",
         ("tests/python/test_features.py::test_rfm_matches_an_independent_pandas_computation",),
@@ -137,7 +137,7 @@ MUTATIONS = [
     Mutation(
         "time_zone_offset_dropped",
         "text timestamps with an offset read as wall-clock times (the offset dropped)",
-        "macros/timestamp_value.sql",
+        "macros/staging/timestamp_value.sql",
         "                then make_timestamp(epoch_us(try_cast({{ column }} as timestamptz)))",
         "                then try_cast({{ column }} as timestamp)",
         ("tests/python/test_bad_input.py::test_every_damaged_row_gets_its_outcome",),
@@ -163,7 +163,7 @@ MUTATIONS = [
     Mutation(
         "nan_stored_as_json_literal",
         "NaN and infinities written into raw_record as JSON literals (invalid JSON)",
-        "macros/raw_record_json.sql",
+        "macros/staging/raw_record_json.sql",
         "{%- if (raw_types.get(key) or '') in ['FLOAT', 'DOUBLE', 'REAL'] %}",
         "{%- if false %}",
         ("tests/python/test_bad_input.py::test_rejected_values_are_kept_as_valid_json",),
@@ -230,5 +230,23 @@ MUTATIONS = [
         (
             "tests/python/test_uplift.py::test_qini_and_uplift_curves_equal_values_worked_out_by_hand",
         ),
+    ),
+    Mutation(
+        "churn_window_hard_coded",
+        "the snapshot model labels churn with a fixed 90 days, not the label's declared window",
+        "models/features/fct_customer_snapshots.sql",
+        "{%- set churn_days = audience_label_window_days(this.name, 'churn_90d', required=true) %}",
+        "{%- set churn_days = 90 %}",
+        (
+            "tests/python/test_features.py::test_a_label_window_is_written_once_and_the_label_and_its_prediction_follow_it",
+        ),
+    ),
+    Mutation(
+        "population_columns_become_features",
+        "columns marked feature: false are not left out of the default features",
+        "macros/propensity/propensity_declarations.sql",
+        "if meta.get('feature') == false and column not in excluded",
+        "if meta.get('feature') == 'never' and column not in excluded",
+        ("tests/python/test_propensity.py::test_population_columns_are_never_default_features",),
     ),
 ]

@@ -1,5 +1,5 @@
 -- One row per customer: the segment of the current model, assigned in plain SQL generated from
--- the model's parameters (macros/segment_assignment_sql.sql), so new customers are segmented by
+-- the model's parameters (macros/segmentation/segment_assignment_sql.sql), so new customers are segmented by
 -- dbt build without Python.
 with
 
