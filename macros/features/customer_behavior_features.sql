@@ -12,7 +12,9 @@
     with a bit mask of the days with events (bit N = N days before the date), which is much cheaper
     than count(distinct day) per window; windows longer than 126 days, which do not fit the mask,
     fall back to count(distinct). Likewise the counts of one event type in up to three windows are
-    one sum of packed window flags (see window_flags), not one count per window. -#}
+    one sum of packed window flags (see window_flags), not one count per window. Both packings are
+    DuckDB SQL (HUGEINT and bit functions), chosen by audience_behavior_packing; on other engines
+    the portable path (count(distinct), one count per window) runs. -#}
 {% macro customer_behavior_features(dates) -%}
 {%- set event_types = audience_setting('audience__event_types') -%}
 {%- set visit_types = audience_setting('audience__visit_event_types') -%}
@@ -20,9 +22,9 @@
 {%- set longest_window = windows | max -%}
 {%- set weeks = audience_setting('audience__login_trend_weeks') -%}
 {%- set lookback = [longest_window, weeks * 7] | max -%}
-{%- set use_day_mask = longest_window <= 126 -%}
-{#- Up to three windows: a field of at least 42 bits each in a HUGEINT (no count comes near 2^42). -#}
-{%- set use_packed_counts = windows | length <= 3 -%}
+{%- set packing = audience_behavior_packing(windows) -%}
+{%- set use_day_mask = packing['day_mask'] -%}
+{%- set use_packed_counts = packing['packed_counts'] -%}
 {%- set field_bits = 126 // (windows | length) -%}
 {%- set days_before = dbt.datediff('events.event_date', 'date_ranges.as_of_date', 'day') -%}
 {%- set login_index = event_types.index('login') + 1 -%}

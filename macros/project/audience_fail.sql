@@ -5,7 +5,7 @@
     {{ return(adapter.dispatch('audience_fail', 'audience')(message)) }}
 {%- endmacro %}
 
-{% macro default__audience_fail(message) -%}
+{% macro duckdb__audience_fail(message) -%}
     error({{ message }})
 {%- endmacro %}
 

@@ -6,7 +6,7 @@
     {{ return(adapter.dispatch('raw_record_json', 'audience')(columns, raw_types)) }}
 {%- endmacro %}
 
-{% macro default__raw_record_json(columns, raw_types={}) -%}
+{% macro duckdb__raw_record_json(columns, raw_types={}) -%}
     cast(to_json(struct_pack(
         {%- for column in columns %}
         {%- set key = (column.split(':=')[0] | trim) if ':=' in column else column %}

@@ -14,7 +14,7 @@
     {{ return(adapter.dispatch('repeated_ids', 'audience')(relation, column, raw_type)) }}
 {%- endmacro %}
 
-{% macro default__repeated_ids(relation, column, raw_type=none) -%}
+{% macro duckdb__repeated_ids(relation, column, raw_type=none) -%}
     {%- set key = id_key(column, raw_type) -%}
     {%- if raw_type in audience_integer_types() %}
     {%- set id_bit = 'cast(1 as ubigint) << cast(' ~ key ~ ' & 63 as ubigint)' %}
