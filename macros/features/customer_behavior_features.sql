@@ -197,7 +197,7 @@
                 min(event_date) as first_used_date
             from feature_use
             group by event_detail
-        ) as first_use on first_use.first_used_date < dates.as_of_date
+        ) as first_use on dates.as_of_date > first_use.first_used_date
         group by dates.as_of_date
     ),
 

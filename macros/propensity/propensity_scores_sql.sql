@@ -82,9 +82,9 @@ where false
     '{{ declaration["kind"] }}' as prediction_kind,
     '{{ declaration["entity"] }}' as entity_type,
     entity_id,
-    {{ "cast(null as double)" if source == 'heuristic' else "probability" }} as probability,
-    {{ "score" if source == 'heuristic' else "probability" }} as score,
-    {{ "cast(null as double)" if source == 'heuristic' else "model_log_odds" }} as model_log_odds,
+    {{ "cast(null as double) as probability" if source == 'heuristic' else "probability" }},
+    {{ "score" if source == 'heuristic' else "probability as score" }},
+    {{ "cast(null as double) as model_log_odds" if source == 'heuristic' else "model_log_odds" }},
     '{{ source }}' as score_source,
     {{ "cast(null as varchar)" if algorithm is none else "'" ~ algorithm ~ "'" }} as algorithm,
     '{{ version }}' as model_version

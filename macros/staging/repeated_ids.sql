@@ -39,13 +39,17 @@
             row_count - bit_count(present) = bit_count(present & ~present_odd) as has_pairs_only
         from buckets
         where row_count > bit_count(present)
+    ),
+
+    bits as (
+        select range as id_bit from range(64)
     )
 
     -- Buckets whose ids are on one or two rows each: the ids present an even number of times.
     -- The others: every id of the bucket.
     select cast(cast(repeat_buckets.id_bucket as hugeint) * 64 + bits.id_bit as {{ raw_type }}) as id_key
     from repeat_buckets
-    cross join (select range as id_bit from range(64)) as bits
+    cross join bits
     where not repeat_buckets.has_pairs_only or (repeat_buckets.present_even >> cast(bits.id_bit as ubigint)) & 1 = 1
     {%- else %}
     select {{ key }} as id_key
