@@ -27,6 +27,7 @@ import hashlib
 import pandas as pd
 import sklearn
 
+from audience.model_state import record_rows
 from audience.propensity.records import Records
 from audience.propensity.settings import PredictionSpec, TrainingSettings
 
@@ -56,7 +57,7 @@ def reused_records(
     versions = rows["model_version"].unique()
     if len(versions) != 1:
         return None
-    settings_rows = rows[rows["record"] == "setting"].set_index("name")["text_value"]
+    settings_rows = record_rows(rows, "setting").set_index("name")["text_value"]
     if settings_rows.get("status") != "trained":
         return None
     if settings_rows.get(DECLARATION_KEY) != declaration_key(spec, settings):

@@ -2,7 +2,8 @@
 
 ``propensity_model_state`` trains every declared prediction and stores the outcome as rows
 (record = setting | note | leakage | tuning | metric | lift | reliability | importance |
-importance_std | linear_term | linear_model | validation_prediction | artifact).
+importance_std | linear_term | linear_model | validation_prediction | artifact), in the long shape
+of audience.model_state.
 ``propensity_python_scores`` scores the rows of predictions whose champion is a tree model
 (logistic champions and heuristic scores are scored by generated SQL, see
 macros/propensity/propensity_scores_sql.sql).
@@ -19,6 +20,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from audience.model_state import OBJECT_TEXT, record_rows, state_columns, typed_state
 from audience.propensity.candidates import check_tuning
 from audience.propensity.data import ID, load_scoring_rows, resolve_features
 from audience.propensity.explain import REASON_COUNT, contributions, top_reasons
@@ -32,25 +34,32 @@ from audience.threads import cpu_threads
 
 PYTHON_MODEL_DUCKDB_LIMIT = "1GB"
 SCORING_CHUNK_ROWS = 100_000
-STATE_COLUMNS = {
-    "prediction": "str",
-    "model_version": "str",
-    "record": "str",
-    "candidate": "str",
-    "name": "str",
-    "level": "str",
-    "position": "Int64",
-    "value": "float64",
-    "text_value": "str",
-}
+STATE_COLUMNS = state_columns(
+    [
+        "prediction",
+        "model_version",
+        "record",
+        "candidate",
+        "name",
+        "level",
+        "position",
+        "value",
+        "text_value",
+    ],
+    OBJECT_TEXT,
+    prediction="object",
+    model_version="object",
+    candidate="object",
+    level="object",
+)
 REASON_COLUMNS = {
     f"reason_{n}_{part}": kind
     for n in range(1, REASON_COUNT + 1)
-    for part, kind in (("feature", "str"), ("direction", "str"), ("contribution", "float64"))
+    for part, kind in (("feature", "object"), ("direction", "object"), ("contribution", "float64"))
 }
 SCORE_COLUMNS = {
-    "prediction": "str",
-    "entity_id": "str",
+    "prediction": "object",
+    "entity_id": "object",
     "probability": "float64",
     "model_log_odds": "float64",
     **REASON_COLUMNS,
@@ -121,7 +130,7 @@ def build_state(
         frame["model_version"] = records.model_version
         frames.append(frame)
         log(f"propensity: {spec.name} done in {time.perf_counter() - started:.1f}s")
-    return _typed(pd.concat(frames, ignore_index=True) if frames else None, STATE_COLUMNS)
+    return typed_state(pd.concat(frames, ignore_index=True) if frames else None, STATE_COLUMNS)
 
 
 def python_scores(con, declarations: list[tuple[str, str]], state: pd.DataFrame, log=print):
@@ -129,9 +138,8 @@ def python_scores(con, declarations: list[tuple[str, str]], state: pd.DataFrame,
     blends)."""
     specs = {spec.name: spec for spec in predictions_from_rows(declarations)}
     frames = []
-    champions = state[
-        (state["record"] == "artifact") & (state["candidate"] != "logistic_regression")
-    ]
+    artifacts = record_rows(state, "artifact")
+    champions = artifacts[artifacts["candidate"] != "logistic_regression"]
     for _, row in champions.sort_values("prediction").iterrows():
         spec = specs.get(row["prediction"])
         if spec is None:
@@ -156,7 +164,7 @@ def python_scores(con, declarations: list[tuple[str, str]], state: pd.DataFrame,
             f"propensity: scored {len(frame):,} rows of {spec.name} with {candidate.algorithm}"
             f" in {time.perf_counter() - started:.1f}s"
         )
-    return _typed(pd.concat(frames, ignore_index=True) if frames else None, SCORE_COLUMNS)
+    return typed_state(pd.concat(frames, ignore_index=True) if frames else None, SCORE_COLUMNS)
 
 
 def _score_in_chunks(candidate, rows: pd.DataFrame, reason_columns: list[str]):
@@ -174,18 +182,3 @@ def _score_in_chunks(candidate, rows: pd.DataFrame, reason_columns: list[str]):
     with ThreadPoolExecutor(max_workers=workers) as pool:
         parts = list(pool.map(lambda part: contributions(candidate, part, reason_columns), slices))
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
-
-
-def _typed(frame: pd.DataFrame | None, columns: dict[str, str]) -> pd.DataFrame:
-    if frame is None:
-        frame = pd.DataFrame({name: pd.Series([], dtype=object) for name in columns})
-    for name, kind in columns.items():
-        if name not in frame:
-            frame[name] = None
-        if kind == "str":
-            frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
-        elif kind == "Int64":
-            frame[name] = pd.array(frame[name], dtype="Int64")
-        else:
-            frame[name] = pd.to_numeric(frame[name], errors="coerce").astype(kind)
-    return frame[list(columns)]

@@ -15,7 +15,8 @@ with less history than the model's minimum tenure get segment 0 without being sc
 ``assign`` here and the SQL that macros/segmentation/segment_assignment_sql.sql generates evaluate
 the same expressions in the same order (sums left to right), so both give the same segment to
 everyone.
-The model travels as rows of ``segment_model_state`` (``to_state_frame`` / ``from_state_frame``).
+The model travels as rows of ``segment_model_state`` (``to_state_frame`` / ``from_state_frame``),
+in the long shape of audience.model_state.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from audience.model_state import INFERRED, record_rows, state_columns, typed_state
 from audience.segmentation.settings import DENSITY_ALGORITHMS
 
 NEW_SEGMENT_ID = 0
@@ -32,17 +34,25 @@ NEW_SEGMENT_NAME = "New: too little history"
 NOISE_SEGMENT_ID = -1
 NOISE_SEGMENT_NAME = "Unclustered (noise)"
 
-STATE_COLUMNS = [
-    "model_version",
-    "model_sequence",
-    "as_of_date",
-    "record",
-    "segment_id",
-    "name",
-    "position",
-    "value",
-    "text_value",
-]
+STATE_DTYPES = state_columns(
+    [
+        "model_version",
+        "model_sequence",
+        "as_of_date",
+        "record",
+        "segment_id",
+        "name",
+        "position",
+        "value",
+        "text_value",
+    ],
+    INFERRED,
+    model_version=None,
+    model_sequence=None,
+    as_of_date="date",
+    segment_id="Int64",
+)
+STATE_COLUMNS = list(STATE_DTYPES)
 
 
 @dataclass
@@ -105,13 +115,8 @@ class SegmentModel:
         self._add_segment_rows(add)
         self._add_centroid_and_selection_rows(add)
         frame = pd.DataFrame(rows, columns=STATE_COLUMNS[3:])
-        frame.insert(0, "as_of_date", pd.to_datetime(pd.Series([self.as_of_date] * len(frame))))
-        frame.insert(0, "model_sequence", self.model_sequence)
-        frame.insert(0, "model_version", self.model_version)
-        frame["segment_id"] = frame["segment_id"].astype("Int64")
-        frame["position"] = frame["position"].astype("Int64")
-        frame["as_of_date"] = frame["as_of_date"].dt.date
-        return frame[STATE_COLUMNS]
+        keys = ("model_version", "model_sequence", "as_of_date")
+        return typed_state(frame, STATE_DTYPES, **{key: getattr(self, key) for key in keys})
 
     def _add_setting_and_note_rows(self, add) -> None:
         settings = {
@@ -204,7 +209,7 @@ class SegmentModel:
             raise ValueError(f"expected the rows of one model version, got {len(versions)}")
 
         def rows(record):
-            return _record_rows(state, record)
+            return record_rows(state, record, ("segment_id", "position"))
 
         settings = dict(zip(rows("setting")["name"], rows("setting")["text_value"], strict=True))
         features = _features_from_state(rows)
@@ -328,12 +333,7 @@ def _float_or_none(value):
     return None if np.isnan(value) else value
 
 
-# --- reading state rows (``rows(record)``: one record's rows, see ``_record_rows``) ---------------
-def _record_rows(state: pd.DataFrame, record: str) -> pd.DataFrame:
-    part = state[state["record"] == record]
-    return part.sort_values(["segment_id", "position"], na_position="first")
-
-
+# --- reading state rows (``rows(record)``: one record's rows, by segment_id and position) ------
 def _features_from_state(rows) -> list[PreparedFeature]:
     transforms = rows("feature_transform").sort_values("position")
     by_feature = {

@@ -4,7 +4,8 @@
 (record = setting | note | metric | decile | curve | holdout_prediction).
 ``customer_uplift_scores`` refits the champion on every exposure and scores every customer's
 current features. When the exposures cannot train a model (none, one arm, too few responders),
-the evaluation holds a note saying why and no customer is scored: the build goes on.
+the evaluation holds a note saying why and no customer is scored: the build goes on. The rows
+have the long shape of audience.model_state.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from audience.model_state import INFERRED, record_rows, state_columns, typed_state
 from audience.progress import timed
 from audience.settings import SettingsReader
 from audience.uplift.learners import LEARNERS
@@ -26,7 +28,15 @@ from audience.uplift.training import (
     score,
 )
 
-STATE_COLUMNS = ["model_version", "record", "learner", "name", "position", "value", "text_value"]
+STATE_DTYPES = state_columns(
+    ["model_version", "record", "learner", "name", "position", "value", "text_value"],
+    INFERRED,
+    model_version=None,
+    learner=None,
+)
+STATE_COLUMNS = list(STATE_DTYPES)
+# an evaluation that trained no model keeps position as inferred (float64), as it always had
+UNTRAINED_DTYPES = {**STATE_DTYPES, "position": None}
 SCORE_COLUMNS = {
     "customer_id": "str",
     "uplift_score": "float64",
@@ -141,7 +151,7 @@ def build_evaluation_state(
     except UpliftInputError as error:
         log(f"uplift: model not trained: {error}")
         add("note", position=1, text=f"uplift model not trained: {error}")
-        return pd.DataFrame(rows, columns=STATE_COLUMNS)
+        return typed_state(pd.DataFrame(rows, columns=STATE_COLUMNS), UNTRAINED_DTYPES)
     log(f"uplift: champion {evaluation.champion} (highest holdout Qini)")
     add("setting", name="champion", text=evaluation.champion)
     add("setting", name="training_rows", value=float(evaluation.training_rows))
@@ -158,17 +168,14 @@ def build_evaluation_state(
                 add("curve", result.learner, name, int(position), float(value))
         for exposure_id, value in result.holdout_predictions.itertuples(index=False):
             add("holdout_prediction", result.learner, str(exposure_id), value=float(value))
-    frame = pd.DataFrame(rows, columns=STATE_COLUMNS)
-    frame["position"] = frame["position"].astype("Int64")
-    return frame
+    return typed_state(pd.DataFrame(rows, columns=STATE_COLUMNS), STATE_DTYPES)
 
 
 def build_scores(
     exposures: pd.DataFrame, customers: pd.DataFrame, state: pd.DataFrame, settings, log=print
 ) -> pd.DataFrame:
-    champion = state.loc[
-        (state["record"] == "setting") & (state["name"] == "champion"), "text_value"
-    ]
+    settings_rows = record_rows(state, "setting")
+    champion = settings_rows.loc[settings_rows["name"] == "champion", "text_value"]
     if champion.empty:
         log("uplift: no champion (see the notes in uplift_evaluation_state): nobody scored")
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in SCORE_COLUMNS.items()})
