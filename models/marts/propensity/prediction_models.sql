@@ -48,7 +48,7 @@ settings as (
 notes as (
     select
         prediction,
-        string_agg(text_value, ' | ' order by position) as notes
+        {{ audience_state_notes(' | ') }} as notes
     from state
     where record = 'note'
     group by prediction

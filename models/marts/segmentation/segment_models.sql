@@ -44,7 +44,7 @@ pca as (
 notes as (
     select
         model_version,
-        string_agg(text_value, '; ' order by position) as notes
+        {{ audience_state_notes('; ') }} as notes
     from state
     where record = 'note'
     group by model_version

@@ -22,7 +22,7 @@ learners as (
 ),
 
 notes as (
-    select string_agg(text_value, '; ' order by position) as notes
+    select {{ audience_state_notes('; ') }} as notes
     from state
     where record = 'note'
 ),
