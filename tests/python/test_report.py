@@ -247,7 +247,9 @@ def test_summary_command_finds_the_warehouse_as_publish_does(built, tmp_path, mo
     monkeypatch.setenv("DBT_PROJECT_DIR", str(project))
     monkeypatch.setenv("AUDIENCE_DUCKDB_PATH", "")
     assert audience_cli(["summary"]) == 0
-    assert capsys.readouterr().out == summarize(built.warehouse) + "\n"
+    # the summary names the file it read: the project's
+    found = project.resolve() / "warehouse" / "audience.duckdb"
+    assert capsys.readouterr().out == summarize(found) + "\n"
 
 
 def _png_pixels(data: bytes) -> np.ndarray:
