@@ -1,7 +1,7 @@
-"""The long model-state row shape that segmentation, propensity and uplift store fitted models in.
+"""The long model-state row shape that every ML area stores what it fitted in.
 
-A state table (``segment_model_state``, ``propensity_model_state``, ``uplift_evaluation_state``)
-holds one row per stored fact. The shared columns, ``VALUE_COLUMNS``:
+A state table (``segment_model_state``, ``propensity_model_state``, ``uplift_evaluation_state``,
+``clv_fit_state``) holds one row per stored fact. The shared columns, ``VALUE_COLUMNS``:
 
 - ``record``: the kind of fact (setting, note, metric, a table's cells such as center or lift...);
 - ``name``: which fact of that kind (a setting's or metric's name, a feature, a dimension);
@@ -9,16 +9,19 @@ holds one row per stored fact. The shared columns, ``VALUE_COLUMNS``:
 - ``value``: the fact as a number, or NULL;
 - ``text_value``: the fact as text (a setting, a note, JSON, an encoded artifact), or NULL.
 
-Each area adds its key columns and keeps its own column order: the version keys come first,
-``record`` follows them, and the key that qualifies a row (propensity's candidate, uplift's
-learner, segmentation's segment_id; propensity's level after name) sits among the shared columns.
-``state_columns`` writes an area's order with the dtypes, ``typed_state`` builds the frame.
+Each area adds its key columns, named for what they are (decision 0012): the version keys come
+first (propensity's prediction and model_version; segmentation's model_version, model_sequence
+and as_of_date; uplift's model_version; CLV's fit_period, model and fitted_as_of_date), then
+``record``, then the key that qualifies a row where the area has one (propensity's candidate,
+uplift's learner, segmentation's segment_id), then ``name`` (propensity's level after it),
+``position``, ``value`` and ``text_value``. ``state_columns`` writes an area's order with the
+dtypes, ``typed_state`` builds the frame.
 The dbt Python model returns that frame; a SQL mart pivots it into columns with the macro
 ``audience_state_pivot`` (macros/ml_state/), grouping by the area's keys.
 
-Dtypes are the ones each area produced before this module existed: propensity keeps text as
-Python objects (``OBJECT_TEXT``), segmentation and uplift leave text and value as pandas infers
-them from the rows (``INFERRED``: its str dtype, float64).
+One set of dtypes, ``VALUE_DTYPES``, for every area: text as Python str or None, position as a
+nullable integer, value as float64, so a state table's column types do not depend on which rows a
+build happened to write (an evaluation with no number rows still has a DOUBLE value column).
 
 Every area follows ``StateModel``: rows for the state table, a fitted object back from the rows,
 and scoring with it.
@@ -31,7 +34,9 @@ and scoring with it.
   logistic champions are scored by generated SQL);
 - uplift, in functions: ``uplift.state.build_evaluation_state`` (rows), the champion setting row
   with ``training.fit_champion`` (the state holds the evaluation, not fitted parameters, so the
-  champion is refitted), ``state.build_scores`` / ``training.score``.
+  champion is refitted), ``state.build_scores`` / ``training.score``;
+- CLV, in functions: ``clv.pipeline.fit_state`` (rows), ``clv.pipeline.fits`` (the fits back, a
+  row per fit period and model), ``score_customers`` / ``holdout_validation``.
 """
 
 from __future__ import annotations
@@ -43,14 +48,13 @@ import pandas as pd
 VALUE_COLUMNS = ("record", "name", "position", "value", "text_value")
 # dtype kinds (see typed_state): "object" = Python str or None, "Int64" = nullable integer,
 # "date" = datetime.date objects, a numpy dtype name, None = as pandas infers it from the rows
-OBJECT_TEXT = {
+VALUE_DTYPES = {
     "record": "object",
     "name": "object",
     "position": "Int64",
     "value": "float64",
     "text_value": "object",
 }
-INFERRED = {"record": None, "name": None, "position": "Int64", "value": None, "text_value": None}
 
 
 class StateModel(Protocol):
@@ -67,12 +71,12 @@ class StateModel(Protocol):
         """Scores of the rows of ``frame`` (one output row per input row, same index)."""
 
 
-def state_columns(order: list[str], values: dict, **keys: str | None) -> dict[str, str | None]:
-    """An area's columns in its ``order`` with their dtype kinds: the shared ones from `values`
-    (``OBJECT_TEXT`` or ``INFERRED``), the area's keys from `keys`."""
+def state_columns(order: list[str], **keys: str | None) -> dict[str, str | None]:
+    """An area's columns in its ``order`` with their dtype kinds: the shared ones of
+    ``VALUE_DTYPES``, the area's keys from `keys`."""
     if set(order) != set(VALUE_COLUMNS) | set(keys) or len(order) != len(set(order)):
         raise ValueError(f"state columns {order} are not {VALUE_COLUMNS} plus {sorted(keys)}")
-    return {name: values[name] if name in values else keys[name] for name in order}
+    return {name: VALUE_DTYPES[name] if name in VALUE_DTYPES else keys[name] for name in order}
 
 
 def typed_state(

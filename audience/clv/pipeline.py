@@ -27,6 +27,7 @@ from audience.clv.errors import ClvInputError
 from audience.clv.gamma_gamma import GammaGammaParams, expected_average_value, fit_gamma_gamma
 from audience.clv.summary import repeat_purchase_summary
 from audience.clv.value import customer_lifetime_value
+from audience.model_state import VALUE_COLUMNS, state_columns, typed_state
 from audience.progress import timed
 from audience.settings import SettingsReader
 
@@ -153,35 +154,68 @@ def _fit_row(model, summary, row, settings) -> dict:
     }
 
 
-STATE_COLUMNS = [
-    "fit_period", "model", "fitted_as_of_date", "r", "alpha", "a", "b", "p", "q", "v",
-    "log_likelihood", "converged", "message", "iterations", "customers", "repeat_customers",
-    "fitted_customers", "frequency_monetary_correlation", "time_unit", "penalizer",
-]  # fmt: skip
+# The long model-state shape (audience/model_state.py), keyed by fit period and model: the
+# parameters, the fit's metrics (converged as 1 / 0) and settings as numbers, the optimizer's
+# message as a note. A fit that failed has no parameter rows.
+STATE_COLUMNS = state_columns(
+    ["fit_period", "model", "fitted_as_of_date", *VALUE_COLUMNS],
+    fit_period="object",
+    model="object",
+    fitted_as_of_date="date",
+)
+PARAMETERS = {"bgnbd": ("r", "alpha", "a", "b"), "gamma_gamma": ("p", "q", "v")}
+METRICS = (
+    "log_likelihood", "converged", "iterations", "customers", "repeat_customers",
+    "fitted_customers", "frequency_monetary_correlation",
+)  # fmt: skip
+
+
+def _state_rows(fit: dict, settings: ClvSettings) -> list[dict]:
+    """The state rows of one fit (a `_fit_row` dict); absent or missing values get no row."""
+    key = {name: fit[name] for name in ("fit_period", "model", "fitted_as_of_date")}
+    facts = [("parameter", name, fit.get(name)) for name in PARAMETERS[fit["model"]]]
+    facts += [("metric", name, fit.get(name)) for name in METRICS]
+    facts += [("setting", "penalizer", settings.penalizer)]
+    rows = [
+        {**key, "record": record, "name": name, "value": float(value)}
+        for record, name, value in facts
+        if value is not None and not pd.isna(value)
+    ]
+    rows.append({**key, "record": "setting", "name": "time_unit", "text_value": settings.time_unit})
+    if fit.get("message") is not None:
+        rows.append({**key, "record": "note", "name": "message", "text_value": fit["message"]})
+    return rows
 
 
 def fit_state(orders: pd.DataFrame, as_of_date, settings: ClvSettings, log=print) -> pd.DataFrame:
-    rows = _fit_rows(orders, as_of_date, "current", settings, log)
+    fits = _fit_rows(orders, as_of_date, "current", settings, log)
     end = calibration_end(as_of_date, settings)
-    rows += _fit_rows(orders, end, "calibration", settings, log)
-    frame = pd.DataFrame(rows).reindex(columns=STATE_COLUMNS)
-    frame["time_unit"] = settings.time_unit
-    frame["penalizer"] = settings.penalizer
-    for column in ("r", "alpha", "a", "b", "p", "q", "v", "log_likelihood"):
-        frame[column] = frame[column].astype("float64")
-    for column in ("iterations", "customers", "repeat_customers", "fitted_customers"):
-        frame[column] = frame[column].astype("Int64")
-    frame["frequency_monetary_correlation"] = frame["frequency_monetary_correlation"].astype(
-        "float64"
-    )
-    return frame
+    fits += _fit_rows(orders, end, "calibration", settings, log)
+    return typed_state([row for fit in fits for row in _state_rows(fit, settings)], STATE_COLUMNS)
+
+
+def fits(state: pd.DataFrame) -> pd.DataFrame:
+    """The fits back from the state rows: one row per fit period and model, a column per
+    parameter, metric and setting, and the message (NaN / None where the state has no row)."""
+    key = ["fit_period", "model", "fitted_as_of_date"]
+    # (fit period, model, name) is unique: "first" only reshapes
+    numbers = state.pivot_table(index=key, columns="name", values="value", aggfunc="first")
+    texts = state.pivot_table(index=key, columns="name", values="text_value", aggfunc="first")
+    names = [n for model in PARAMETERS.values() for n in model] + list(METRICS) + ["penalizer"]
+    wide = numbers.reindex(columns=names).astype("float64")
+    for name in ("time_unit", "message"):
+        wide[name] = texts.get(name)
+    wide["converged"] = wide["converged"] == 1
+    return wide.reset_index().rename_axis(columns=None)
 
 
 def _params(state: pd.DataFrame, period: str):
     """(BG/NBD params, Gamma-Gamma params) of a fit period, None where the fit failed."""
-    rows = state[state["fit_period"] == period].set_index("model")
+    rows = fits(state)
+    rows = rows[rows["fit_period"] == period].set_index("model")
 
-    def usable(model, names, kind):
+    def usable(model, kind):
+        names = PARAMETERS[model]
         if model not in rows.index:
             return None
         row = rows.loc[model]
@@ -189,10 +223,7 @@ def _params(state: pd.DataFrame, period: str):
             return None
         return kind(*(float(row[n]) for n in names))
 
-    return (
-        usable("bgnbd", ("r", "alpha", "a", "b"), BgNbdParams),
-        usable("gamma_gamma", ("p", "q", "v"), GammaGammaParams),
-    )
+    return usable("bgnbd", BgNbdParams), usable("gamma_gamma", GammaGammaParams)
 
 
 SCORE_COLUMNS = {

@@ -20,7 +20,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from audience.model_state import OBJECT_TEXT, record_rows, state_columns, typed_state
+from audience.model_state import record_rows, state_columns, typed_state
 from audience.propensity.candidates import check_tuning
 from audience.propensity.data import ID, load_scoring_rows, resolve_features
 from audience.propensity.explain import REASON_COUNT, contributions, top_reasons
@@ -46,7 +46,6 @@ STATE_COLUMNS = state_columns(
         "value",
         "text_value",
     ],
-    OBJECT_TEXT,
     prediction="object",
     model_version="object",
     candidate="object",

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from audience.model_state import INFERRED, record_rows, state_columns, typed_state
+from audience.model_state import record_rows, state_columns, typed_state
 from audience.segmentation.settings import DENSITY_ALGORITHMS
 
 NEW_SEGMENT_ID = 0
@@ -46,9 +46,8 @@ STATE_DTYPES = state_columns(
         "value",
         "text_value",
     ],
-    INFERRED,
-    model_version=None,
-    model_sequence=None,
+    model_version="object",
+    model_sequence="Int64",
     as_of_date="date",
     segment_id="Int64",
 )

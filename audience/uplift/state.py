@@ -16,7 +16,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from audience.model_state import INFERRED, record_rows, state_columns, typed_state
+from audience.model_state import record_rows, state_columns, typed_state
 from audience.progress import timed
 from audience.settings import SettingsReader
 from audience.uplift.learners import LEARNERS
@@ -30,13 +30,10 @@ from audience.uplift.training import (
 
 STATE_DTYPES = state_columns(
     ["model_version", "record", "learner", "name", "position", "value", "text_value"],
-    INFERRED,
-    model_version=None,
-    learner=None,
+    model_version="object",
+    learner="object",
 )
 STATE_COLUMNS = list(STATE_DTYPES)
-# an evaluation that trained no model keeps position as inferred (float64), as it always had
-UNTRAINED_DTYPES = {**STATE_DTYPES, "position": None}
 SCORE_COLUMNS = {
     "customer_id": "str",
     "uplift_score": "float64",
@@ -151,7 +148,7 @@ def build_evaluation_state(
     except UpliftInputError as error:
         log(f"uplift: model not trained: {error}")
         add("note", position=1, text=f"uplift model not trained: {error}")
-        return typed_state(pd.DataFrame(rows, columns=STATE_COLUMNS), UNTRAINED_DTYPES)
+        return typed_state(pd.DataFrame(rows, columns=STATE_COLUMNS), STATE_DTYPES)
     log(f"uplift: champion {evaluation.champion} (highest holdout Qini)")
     add("setting", name="champion", text=evaluation.champion)
     add("setting", name="training_rows", value=float(evaluation.training_rows))

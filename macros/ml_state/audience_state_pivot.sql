@@ -1,5 +1,5 @@
 {#- The columns of a pivot over a long model-state table (propensity_model_state,
-    uplift_evaluation_state, segment_model_state): for each state name in `names`,
+    uplift_evaluation_state, segment_model_state, clv_fit_state): for each state name in `names`,
         [cast(]max(case when <name_column> = '<name>' then <column> end)[ as <data_type>)] as <alias>
     joined by commas, for the select list of a query that groups by the state's key. The alias is
     the state name unless `renamed` maps it to another. Every state mart pivots through this one

@@ -6,7 +6,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from audience.clv.pipeline import ClvSettings, fit_state, holdout_validation, score_customers
+from audience.clv.pipeline import (
+    ClvSettings,
+    fit_state,
+    fits,
+    holdout_validation,
+    score_customers,
+)
 
 
 def _read(result, query):
@@ -64,8 +70,10 @@ def test_every_buyer_is_scored(built):
 def test_bad_data_gives_a_note_and_no_scores(orders, message):
     settings = ClvSettings()
     state = fit_state(orders, "2026-01-01", settings)
-    assert len(state) == 4 and not state["converged"].any()
-    assert state["message"].str.contains(message).all()
+    fitted = fits(state)
+    assert len(fitted) == 4 and not fitted["converged"].any()
+    assert fitted["message"].str.contains(message).all()
+    assert not (state["record"] == "parameter").any()
     assert score_customers(orders, "2026-01-01", state, settings).empty
     assert holdout_validation(orders, "2026-01-01", state, settings).empty
 

@@ -11,29 +11,43 @@ absent_sources as (
     select {{ audience_absent_sources_note(['clv_fit_state']) }} as note
 ),
 
+fits as (
+    select
+        fit_period,
+        model,
+        fitted_as_of_date,
+        {{ audience_state_pivot(['r', 'alpha', 'a', 'b', 'p', 'q', 'v', 'log_likelihood'], data_type='double') }},
+        {{ audience_state_pivot(['converged'], data_type='integer') }},
+        {{ audience_state_pivot(['message', 'time_unit'], 'text_value') }},
+        {{ audience_state_pivot(['iterations', 'customers', 'repeat_customers', 'fitted_customers'], data_type='bigint') }},
+        {{ audience_state_pivot(['frequency_monetary_correlation', 'penalizer'], data_type='double') }}
+    from state
+    group by fit_period, model, fitted_as_of_date
+),
+
 final as (
     select
-        cast(state.fit_period as varchar) as fit_period,
-        cast(state.model as varchar) as model,  -- noqa: RF04
-        cast(state.fitted_as_of_date as date) as fitted_as_of_date,
-        cast(state.r as double) as r,
-        cast(state.alpha as double) as alpha,
-        cast(state.a as double) as a,
-        cast(state.b as double) as b,
-        cast(state.p as double) as p,
-        cast(state.q as double) as q,
-        cast(state.v as double) as v,
-        cast(state.log_likelihood as double) as log_likelihood,
-        cast(state.converged as boolean) as converged,
-        cast({{ audience_prefixed_note('absent_sources.note', 'state.message', ': ') }} as varchar) as message,
-        cast(state.iterations as bigint) as iterations,
-        cast(state.customers as bigint) as customers,
-        cast(state.repeat_customers as bigint) as repeat_customers,
-        cast(state.fitted_customers as bigint) as fitted_customers,
-        cast(state.frequency_monetary_correlation as double) as frequency_monetary_correlation,
-        cast(state.time_unit as varchar) as time_unit,
-        cast(state.penalizer as double) as penalizer
-    from state
+        cast(fits.fit_period as varchar) as fit_period,
+        cast(fits.model as varchar) as model,  -- noqa: RF04
+        cast(fits.fitted_as_of_date as date) as fitted_as_of_date,
+        fits.r,
+        fits.alpha,
+        fits.a,
+        fits.b,
+        fits.p,
+        fits.q,
+        fits.v,
+        fits.log_likelihood,
+        fits.converged = 1 as converged,
+        cast({{ audience_prefixed_note('absent_sources.note', 'fits.message', ': ') }} as varchar) as message,
+        fits.iterations,
+        fits.customers,
+        fits.repeat_customers,
+        fits.fitted_customers,
+        fits.frequency_monetary_correlation,
+        cast(fits.time_unit as varchar) as time_unit,
+        fits.penalizer
+    from fits
     cross join absent_sources
 )
 
