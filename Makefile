@@ -14,7 +14,7 @@ DEMO_DIR := $(CURDIR)/data/demo
 DBT := $(BIN)/dbt
 DBT_FLAGS := --project-dir $(CURDIR) --profiles-dir $(CURDIR)/profiles
 
-.PHONY: install run demo-data build publish summary report report-screenshot chromium test lint unit mutations bench bench-segments bench-clv bench-propensity bench-threads bench-publish bench-report lock clean
+.PHONY: install run demo-data build publish summary report report-screenshot chromium test lint lint-sources unit mutations bench bench-segments bench-clv bench-propensity bench-threads bench-publish bench-report lock clean
 
 install: $(VENV)/.installed
 
@@ -67,17 +67,24 @@ chromium:
 
 run: demo-data build publish summary report
 
-lint: install
+# The sources: Python (ruff) and the SQL we write (sqlfluff, dbt templater).
+lint-sources: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint models python_models tests --disable-progress-bar
+
+# The sources, and the SQL the macros generate from model state, which exists only once a build
+# has run: the compiled models of a build on a small generated data set, linted (a few minutes).
+lint: lint-sources
+	$(BIN)/python -m pytest -q tests/python/test_compiled_sql.py
 
 # pytest runs the package tests and builds the dbt project on small generated data sets of its
 # own (it never touches warehouse/ or data/).
 unit: install chromium
 	$(BIN)/python -m pytest
 
-test: lint unit
+# The whole suite includes the compiled-SQL lint of `make lint`, on the build it shares.
+test: lint-sources unit
 
 # Deliberate bugs (tests/mutations/mutations.py) applied one at a time to a copy of the project:
 # each must make the tests meant to catch it fail. Slow (a build per mutation); not part of test.
