@@ -105,6 +105,8 @@ def summarize(warehouse: Path) -> str:
         lines.append("")
         lines += _clv_lines(con)
         lines += _uplift_lines(con)
+        lines.append("")
+        _append_audiences(con, lines)
         return "\n".join(lines)
     except duckdb.CatalogException as error:  # a build of a selection: report what exists
         missing = str(error).splitlines()[0]
@@ -232,3 +234,15 @@ def _uplift_lines(con) -> list[str]:
         + (f" ({others})" if others else "")
         + f", {exposures:,} exposures"
     ]
+
+
+def _append_audiences(con, lines: list[str]) -> None:
+    """Size, holdout and deltas of every declared audience."""
+    lines.append(
+        f"{'audience':<32}{'entity':<10}{'members':>9}{'held out':>10}{'entered':>9}{'exited':>8}"
+    )
+    for name, entity, members, held_out, entered, exited in con.execute(
+        "select audience, entity_type, members, holdout_members, entered, exited"
+        " from marts.audience_summary order by declaration_order"
+    ).fetchall():
+        lines.append(f"{name:<32}{entity:<10}{members:>9,}{held_out:>10,}{entered:>9,}{exited:>8,}")

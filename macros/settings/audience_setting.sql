@@ -43,6 +43,8 @@
         {{ return(audience_parse_raw_file_formats(where, value)) }}
     {%- elif kind == 'declarations' -%}
         {{ return(audience_parse_declarations(where, value, spec['kind'])) }}
+    {%- elif kind == 'audiences' -%}
+        {{ return(audience_parse_audiences(where, value)) }}
     {%- endif -%}
     {{ exceptions.raise_compiler_error("audience_checked_value: no check for type " ~ kind) }}
 {%- endmacro %}

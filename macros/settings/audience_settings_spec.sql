@@ -4,7 +4,7 @@
     before any model runs and warns about unknown audience__* names.
 
     Spec keys: type (date, timestamp, integer, number, boolean, choice, identifier,
-    identifier_list, integer_list, number_list, segment_features, declarations), nullable,
+    identifier_list, integer_list, number_list, segment_features, declarations, audiences), nullable,
     min / max (numbers: the value; lists: each item), choices (choice, and each item of a list),
     min_items / max_items (lists), unique (lists). -#}
 {% macro audience_settings_spec() -%}
@@ -76,6 +76,8 @@
     'audience__propensity_isotonic_min_rows': {'type': 'integer', 'min': 0},
     'audience__propensity_leakage_auc': {'type': 'number', 'min': 0.5, 'max': 1},
     'audience__propensity_reason_features': {'type': 'integer', 'min': 1, 'max': 50},
+    'audience__audiences': {'type': 'audiences'},
+    'audience__audience_holdout_share': {'type': 'number', 'min': 0, 'max': 0.9},
     'audience__propensity_band_top_shares': {'type': 'number_list', 'min': 0, 'max': 1, 'min_items': 1, 'max_items': 25, 'unique': true, 'increasing': true},
 }) }}
 {%- endmacro %}

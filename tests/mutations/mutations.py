@@ -249,4 +249,24 @@ MUTATIONS = [
         "if meta.get('feature') == 'never' and column not in excluded",
         ("tests/python/test_propensity.py::test_population_columns_are_never_default_features",),
     ),
+    Mutation(
+        "audience_entered_at_first_ever",
+        "entered_at is a member's first build ever, not the start of its current run",
+        "models/marts/activation/audience_members.sql",
+        "    where run = current_run\n",
+        "    where run = run\n",
+        (
+            "tests/python/test_activation.py::test_builds_after_new_data_give_the_entered_and_exited_members",
+        ),
+    ),
+    Mutation(
+        "audience_share_cap_rounds_down",
+        "a top_share cap rounds down (a small group keeps nobody)",
+        "models/intermediate/activation/int_audience_selection.sql",
+        "where rank_within <= ceil({{ audience['top_share'] }} * matching_within)",
+        "where rank_within <= floor({{ audience['top_share'] }} * matching_within)",
+        (
+            "tests/python/test_activation.py::test_the_shipped_audiences_equal_an_independent_selection",
+        ),
+    ),
 ]

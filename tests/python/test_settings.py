@@ -233,6 +233,65 @@ def tiny_data(tmp_path_factory):
     return root / "raw"
 
 
+def _audience(**overrides) -> dict:
+    base = {"name": "hostile", "rule": "clv > 0", "order_by": "clv desc"}
+    return {"audience__audiences": [{**base, **overrides}]}
+
+
+RULE = "audience 'hostile' (var audience__audiences).rule: "
+HOSTILE_AUDIENCES = [
+    (_audience(rule="clv > 0; drop table marts.customer_scores"), RULE + "cannot read ';"),
+    (_audience(rule="clv > 0 -- and everyone"), RULE),
+    (_audience(rule="clv > 0 /* comment */"), RULE + "cannot read '/"),
+    (
+        _audience(rule="clv > (select max(clv) from marts.customer_clv)"),
+        RULE + "cannot read '.customer_clv)'",
+    ),
+    (
+        _audience(rule="clv > 0 union select * from marts.customer_clv"),
+        RULE + "cannot read '* from",
+    ),
+    (_audience(rule="clv > 0' or '1' = '1"), RULE + "unexpected at '' or '1' = '1'"),
+    (_audience(rule='"clv" > 0'), RULE + 'cannot read \'"clv"'),
+    (_audience(rule="upper(segment_name) = 'VIP'"), RULE),
+    (_audience(rule="clv + 1000 > 0"), RULE + "cannot read '+"),
+    (_audience(rule=" "), RULE + "expected a condition"),
+    (_audience(rule=["clv > 0"]), RULE + "cannot read '["),
+    (
+        _audience(order_by="clv desc; drop table x"),
+        "order_by: expected a column, optionally followed by asc or desc",
+    ),
+    (_audience(name="vip; drop table x"), "audience__audiences[0].name: expected a lowercase name"),
+    (_audience(rules="clv > 0"), "unknown key 'rules' (did you mean 'rule'?)"),
+    (_audience(top_n=10, top_share=0.1), "give top_n or top_share, not both"),
+    (_audience(top_share=2), "top_share: expected a number at least 0.0001 and at most 1"),
+    (_audience(order_by=None, top_n=10), "a size cap (top_n, top_share, per) needs 'order_by'"),
+    (_audience(destinations=["facebook"]), "expected one of crm_csv, customer_match, parquet"),
+    (_audience(entity="account"), "entity: expected one of customer, lead"),
+    (
+        {"audience__audiences": [{"name": "twice", "rule": "clv > 0"}] * 2},
+        "audience 'twice' (var audience__audiences): declared twice",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("dbt_vars", "fragment"),
+    HOSTILE_AUDIENCES,
+    ids=[str(i) for i in range(len(HOSTILE_AUDIENCES))],
+)
+def test_hostile_and_malformed_audiences_are_refused_naming_the_audience(
+    checker, dbt_vars, fragment
+):
+    """An audience rule is a condition and nothing more: statements, comments, subqueries,
+    functions, arithmetic, quoted identifiers and broken quotes are refused before any model
+    runs, naming the audience and the part that is wrong; so are malformed keys and values.
+    (Rules over columns that do not exist are refused by the build: test_activation.)"""
+    succeeded, output = checker(dbt_vars)
+    assert not succeeded, f"accepted: {dbt_vars}"
+    assert fragment in output, output[-2000:]
+
+
 def _catalog(warehouse) -> list[tuple]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return con.execute(
@@ -253,8 +312,9 @@ def _catalog(warehouse) -> list[tuple]:
                 "x' then false end; create table main.injected (x int); --",
             ]
         },
+        _audience(rule="clv > 0) or (1 = 1); create table main.injected as select 42 as x; --"),
     ],
-    ids=["as_of_date", "label", "event_types"],
+    ids=["as_of_date", "label", "event_types", "audience_rule"],
 )
 def test_a_hostile_var_runs_no_sql_of_its_own(tiny_data, tmp_path, dbt_vars):
     warehouse = tmp_path / "audience.duckdb"
