@@ -155,7 +155,7 @@ def _next_build(work, demo_data, as_of: dt.date, changes: str):
         if changes:
             con.execute(changes)
     result = run_dbt(
-        ["build", "--select", "int_as_of_date", "int_audience_selection+"],
+        ["build", "--select", "int_as_of_date", "audience_definitions", "int_audience_selection+"],
         demo_data,
         work,
         {"audience__audiences": CONSTRUCTED, "audience__as_of_date": as_of.isoformat()},
@@ -279,7 +279,7 @@ def test_rules_over_columns_the_attributes_do_not_have_stop_the_build(
 ):
     shutil.copyfile(built.warehouse, tmp_path / "audience.duckdb")
     result = run_dbt(
-        ["build", "--select", "int_audience_selection"],
+        ["build", "--select", "audience_definitions", "int_audience_selection"],
         demo_data,
         tmp_path,
         {"audience__audiences": [audience]},

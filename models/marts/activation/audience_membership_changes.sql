@@ -4,7 +4,7 @@
 with
 
 definitions as (
-    {{ audience_definitions_sql() | indent(4) }}
+    select * from {{ ref('audience_definitions') }}
 ),
 
 as_of as (

@@ -3,7 +3,7 @@
 with
 
 definitions as (
-    {{ audience_definitions_sql() | indent(4) }}
+    select * from {{ ref('audience_definitions') }}
 ),
 
 members as (
