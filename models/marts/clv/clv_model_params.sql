@@ -19,7 +19,9 @@ fits as (
         {{ audience_state_pivot(['r', 'alpha', 'a', 'b', 'p', 'q', 'v', 'log_likelihood'], data_type='double') }},
         {{ audience_state_pivot(['converged'], data_type='integer') }},
         {{ audience_state_pivot(['message', 'time_unit'], 'text_value') }},
-        {{ audience_state_pivot(['iterations', 'customers', 'repeat_customers', 'fitted_customers'], data_type='bigint') }},
+        {{ audience_state_pivot(
+            ['iterations', 'customers', 'repeat_customers', 'fitted_customers'], data_type='bigint'
+        ) }},
         {{ audience_state_pivot(['frequency_monetary_correlation', 'penalizer'], data_type='double') }}
     from state
     group by fit_period, model, fitted_as_of_date
