@@ -1,6 +1,7 @@
 # audience: two commands on a fresh machine.
 #   make run    install everything, generate the demo data if missing, dbt build the whole project,
-#               publish the tested result to the serving database (warehouse/serving.duckdb)
+#               publish the tested result to the serving database (warehouse/serving.duckdb),
+#               write the report and the declared audiences' export files (exports/)
 #   make test   install what is missing, lint (ruff, sqlfluff) and run the whole test suite
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -14,7 +15,7 @@ DEMO_DIR := $(CURDIR)/data/demo
 DBT := $(BIN)/dbt
 DBT_FLAGS := --project-dir $(CURDIR) --profiles-dir $(CURDIR)/profiles
 
-.PHONY: install run demo-data build publish summary report report-screenshot chromium test lint lint-sources unit mutations bench bench-segments bench-clv bench-propensity bench-threads bench-publish bench-report lock clean
+.PHONY: install run demo-data build publish summary report export report-screenshot chromium test lint lint-sources unit mutations bench bench-segments bench-clv bench-propensity bench-threads bench-publish bench-report lock clean
 
 install: $(VENV)/.installed
 
@@ -65,7 +66,12 @@ chromium:
 		|| { $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; } \
 		|| echo "chromium: could not be installed (the browser test is skipped without it)"; fi
 
-run: demo-data build publish summary report
+run: demo-data build publish summary report export
+
+# The declared audiences' files for their destinations (exports/<audience>/, each with a
+# manifest); AUDIENCE_EXPORT_FLAGS adds options, e.g. --suppressions do_not_contact.csv.
+export: install
+	$(BIN)/audience export $(AUDIENCE_EXPORT_FLAGS)
 
 # The sources: Python (ruff) and the SQL we write (sqlfluff, dbt templater).
 lint-sources: install
@@ -131,4 +137,4 @@ lock:
 		> requirements.lock
 
 clean:
-	rm -rf target logs warehouse/*.duckdb warehouse/*.wal warehouse/*_parquet warehouse/.*.publish-lock data reports
+	rm -rf target logs warehouse/*.duckdb warehouse/*.wal warehouse/*_parquet warehouse/.*.publish-lock data reports exports

@@ -1,6 +1,7 @@
 """Command line: ``audience demo-data`` writes the demo business's raw files; ``audience summary``
 reports what the last build produced; ``audience publish`` publishes the last successful build to
-the serving database that BI tools read; ``audience report`` writes the offline HTML report."""
+the serving database that BI tools read; ``audience report`` writes the offline HTML report;
+``audience export`` writes the declared audiences' files for their destinations."""
 
 from __future__ import annotations
 
@@ -158,6 +159,58 @@ def _add_report_parser(commands) -> None:
     )
 
 
+def _add_export_parser(commands) -> None:
+    export = commands.add_parser(
+        "export",
+        help="write the declared audiences' files for their destinations (CRM, ad platforms)",
+        description="Write each declared audience's files (crm_csv, customer_match, parquet)"
+        " with a manifest beside each, from the build warehouse; held-out and suppressed"
+        " members are left out of every CRM and ad-platform file.",
+    )
+    export.add_argument(
+        "--warehouse",
+        type=Path,
+        default=None,
+        help="DuckDB file (default: $AUDIENCE_DUCKDB_PATH or warehouse/audience.duckdb)",
+    )
+    export.add_argument(
+        "--out", type=Path, default=Path("exports"), help="folder (default exports)"
+    )
+    export.add_argument(
+        "--audience", action="append", default=[], help="only this audience (repeatable)"
+    )
+    export.add_argument(
+        "--suppressions",
+        type=Path,
+        default=None,
+        help="CSV of entities never to export: a column email and/or customer_id / lead_id",
+    )
+    export.add_argument(
+        "--allow-plain-pii",
+        action="store_true",
+        help="put plain-text emails in the CRM files (ad-platform files are always hashed)",
+    )
+
+
+def _export(args: argparse.Namespace) -> int:
+    from audience.activation.exports import ExportError, ExportSettings, export_audiences
+
+    warehouse = args.warehouse or paths.warehouse_path(paths.project_dir())
+    settings = ExportSettings(
+        out_dir=args.out,
+        audiences=tuple(args.audience),
+        suppressions=args.suppressions,
+        allow_plain_pii=args.allow_plain_pii,
+    )
+    try:
+        manifests = export_audiences(warehouse, settings)
+    except (ExportError, duckdb.Error) as error:
+        print(f"audience export: {error}", file=sys.stderr)
+        return 1
+    print(f"export: {len(manifests)} file(s) in {args.out}")
+    return 0
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="audience", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -165,6 +218,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_summary_parser(commands)
     _add_report_parser(commands)
     _add_publish_parser(commands)
+    _add_export_parser(commands)
     return parser
 
 
@@ -202,6 +256,8 @@ def main(argv: list[str] | None = None) -> int:
         return _report(args.database, args.out, args.screenshot)
     if args.command == "summary":
         return _summary(args)
+    if args.command == "export":
+        return _export(args)
     if args.command == "demo-data":
         return _demo_data(parser, args)
     return 0

@@ -39,6 +39,9 @@
             'destinations': audience_parse_list(label ~ '.destinations', item.get('destinations', ['parquet']),
                 {'type': 'identifier_list', 'min_items': 1, 'unique': true, 'choices': audience_destinations()}),
         } -%}
+        {%- if 'customer_match' in audience['destinations'] and audience['entity'] != 'customer' -%}
+            {{ exceptions.raise_compiler_error(label ~ ": destination customer_match matches people by email: only a customer audience can have it") }}
+        {%- endif -%}
         {%- if item.get('order_by') is not none -%}
             {%- do audience.update({'order_by': audience_parse_order_by(label ~ '.order_by', item['order_by'])}) -%}
         {%- endif -%}

@@ -269,4 +269,14 @@ MUTATIONS = [
             "tests/python/test_activation.py::test_the_shipped_audiences_equal_an_independent_selection",
         ),
     ),
+    Mutation(
+        "export_keeps_the_holdout",
+        "the CRM and ad-platform files include the held-out control group",
+        "audience/activation/exports.py",
+        'treated = members[~members["is_holdout"] & ~is_suppressed]',
+        "treated = members[~is_suppressed]",
+        (
+            "tests/python/test_activation.py::test_exports_match_their_manifests_hash_emails_and_never_hold_held_out_or_suppressed",
+        ),
+    ),
 ]

@@ -12,6 +12,8 @@ import datetime as dt
 import hashlib
 import math
 import shutil
+import tempfile
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -286,3 +288,98 @@ def test_rules_over_columns_the_attributes_do_not_have_stop_the_build(
     )
     assert result.returncode != 0
     assert fragment in result.output, result.output[-3000:]
+
+
+def test_exports_match_their_manifests_hash_emails_and_never_hold_held_out_or_suppressed(
+    built, tmp_path, capsys
+):
+    """`audience export` on the suite's build: every file matches its manifest (rows, SHA-256);
+    the ad-platform file is exactly the SHA-256 of each treated member's trimmed, lower-cased
+    email (computed here from staging); held-out and suppressed members (by email, written with
+    other case and blanks, or by id) are in no CRM or ad-platform file; plain emails appear only
+    when allowed; two exports of one build are byte-identical."""
+    from audience.activation.exports import ExportSettings, export_audiences
+    from audience.cli import main
+
+    members = _frame(
+        built,
+        "select members.*, customers.email from marts.audience_members as members"
+        " left join staging.stg_shop__customers as customers"
+        " on members.entity_id = customers.customer_id",
+    )
+    members = members.sort_values(["audience", "member_rank"])
+    winback = members[members["audience"] == "winback_persuadable_churners"]
+    treated = winback[~winback["is_holdout"] & winback["email"].notna()]
+    by_email, by_id = treated.iloc[:3], treated.iloc[3:5]
+    suppressions = tmp_path / "do_not_contact.csv"
+    lines = [f"  {e.upper()} ," for e in by_email["email"]] + [f",{i}" for i in by_id["entity_id"]]
+    suppressions.write_text("email,customer_id\n" + "\n".join(lines) + "\n")
+    suppressed = set(by_email["entity_id"]) | set(by_id["entity_id"])
+
+    quiet = {"log": lambda _: None}
+    settings = ExportSettings(out_dir=tmp_path / "exports", suppressions=suppressions)
+    manifests = export_audiences(built.warehouse, settings, **quiet)
+    assert {(m["audience"], m["destination"]) for m in manifests} == {
+        ("winback_persuadable_churners", "crm_csv"),
+        ("winback_persuadable_churners", "customer_match"),
+        ("winback_persuadable_churners", "parquet"),
+        ("vip_by_clv", "crm_csv"),
+        ("vip_by_clv", "parquet"),
+        ("purchase_intent_by_segment", "customer_match"),
+        ("purchase_intent_by_segment", "parquet"),
+        ("sales_queue_top_leads", "crm_csv"),
+    }
+    held = members[members["is_holdout"]]
+    held_out = {a: set(part["entity_id"]) for a, part in held.groupby("audience")}
+    for manifest in manifests:
+        path = settings.out_dir / manifest["audience"] / manifest["file"]
+        assert manifest["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+        frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, dtype=str)
+        assert len(frame) == manifest["rows"], manifest
+        if manifest["destination"] == "customer_match":
+            assert frame["Email"].str.fullmatch("[0-9a-f]{64}").all()  # hashed, never plain
+        else:
+            assert "Email" not in frame and "email" not in frame  # no plain text by default
+        if manifest["destination"] == "crm_csv":
+            never = held_out.get(manifest["audience"], set()) | suppressed
+            assert not set(frame["External ID"]) & never
+        if manifest["destination"] == "parquet":
+            assert not set(frame["entity_id"]) & suppressed
+            assert frame["is_holdout"].any()  # the record keeps the control group
+    match = pd.read_csv(
+        settings.out_dir / "winback_persuadable_churners"
+        / "winback_persuadable_churners.customer_match.csv"
+    )  # fmt: skip
+    expected = treated[~treated["entity_id"].isin(suppressed)]["email"]
+    independent = [hashlib.sha256(e.strip().lower().encode()).hexdigest() for e in expected]
+    assert match["Email"].tolist() == independent
+    assert manifests[0]["suppressed_members"] == 5
+
+    again = export_audiences(built.warehouse, settings, **quiet)
+    assert [m["sha256"] for m in again] == [m["sha256"] for m in manifests]
+
+    plain = tmp_path / "plain"
+    assert main(["export", "--warehouse", str(built.warehouse), "--out", str(plain),
+                 "--audience", "vip_by_clv", "--allow-plain-pii"]) == 0  # fmt: skip
+    crm = pd.read_csv(plain / "vip_by_clv" / "vip_by_clv.crm.csv", dtype=str)
+    vip = members[(members["audience"] == "vip_by_clv") & ~members["is_holdout"]]
+    emails = dict(zip(vip["entity_id"], vip["email"], strict=True))
+    expected_emails = pd.Series([emails[i] for i in crm["External ID"]], dtype=object)
+    assert crm["Email"].fillna("").tolist() == expected_emails.fillna("").tolist()
+    capsys.readouterr()
+    assert main(["export", "--warehouse", str(built.warehouse), "--audience", "vipp"]) == 1
+    assert "no declared audience vipp (declared: winback_persuadable_churners" in (
+        capsys.readouterr().err
+    )
+
+
+def test_emails_are_hashed_as_the_ad_platforms_ask_trimmed_and_lower_cased():
+    from audience.activation.exports import ExportError, hashed_email, read_suppressions
+
+    expected = hashlib.sha256(b"someone@example.com").hexdigest()
+    assert hashed_email("  Someone@Example.COM \t") == expected
+    assert hashed_email(None) is None and hashed_email("   ") is None
+    with pytest.raises(ExportError, match="expected a column email, customer_id or lead_id"):
+        path = Path(tempfile.mkdtemp()) / "list.csv"
+        path.write_text("mail\nx@y.z\n")
+        read_suppressions(path)

@@ -1,0 +1,1 @@
+"""Acting on the declared audiences: export files for CRMs and ad platforms (exports.py)."""
