@@ -269,6 +269,10 @@ HOSTILE_AUDIENCES = [
     (_audience(destinations=["facebook"]), "expected one of crm_csv, customer_match, parquet"),
     (_audience(entity="account"), "entity: expected one of customer, lead"),
     (
+        _audience(entity="lead", destinations=["customer_match"]),
+        "destination customer_match matches people by email",
+    ),
+    (
         {"audience__audiences": [{"name": "twice", "rule": "clv > 0"}] * 2},
         "audience 'twice' (var audience__audiences): declared twice",
     ),
