@@ -286,6 +286,8 @@ def _user_tables(folder, rng) -> None:
     scoring.to_parquet(folder / "account_scoring.parquet")
 
 
+# The shipped audiences read the shipped predictions' columns: a project of its own declares none.
+NO_AUDIENCES = {"audience__audiences": []}
 USER_PREDICTIONS = [
     {
         "name": "plan_upgrade",
@@ -340,7 +342,11 @@ def user_build(tmp_path_factory):
     )
     empty = root / "no_shop_files"
     empty.mkdir()
-    user_vars = {"audience__predictions": USER_PREDICTIONS, "audience__lookalikes": []}
+    user_vars = {
+        "audience__predictions": USER_PREDICTIONS,
+        "audience__lookalikes": [],
+        **NO_AUDIENCES,
+    }
     result = build_ok(empty, root / "work", user_vars, project_dir=project)
     return result, root, project, empty
 
@@ -469,7 +475,11 @@ def test_an_unchanged_rebuild_reuses_the_trained_models_and_changes_no_table(use
     work = root / "rebuilt"
     work.mkdir()
     shutil.copyfile(result.warehouse, work / result.warehouse.name)
-    user_vars = {"audience__predictions": USER_PREDICTIONS, "audience__lookalikes": []}
+    user_vars = {
+        "audience__predictions": USER_PREDICTIONS,
+        "audience__lookalikes": [],
+        **NO_AUDIENCES,
+    }
     rebuilt = run_dbt(["build"], empty, work, user_vars, project)
     assert rebuilt.returncode == 0, rebuilt.output[-6000:]
     for trained in ("plan_upgrade", "account_upgrade"):
@@ -492,7 +502,7 @@ def test_a_changed_declaration_retrains_when_only_the_models_after_it_are_select
         ["build", "--select", "propensity_model_state+"],
         empty,
         work,
-        {"audience__predictions": changed, "audience__lookalikes": []},
+        {"audience__predictions": changed, "audience__lookalikes": [], **NO_AUDIENCES},
         project,
     )
     assert rebuilt.returncode == 0, rebuilt.output[-6000:]

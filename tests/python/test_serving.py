@@ -27,11 +27,12 @@ from audience.serving.selection import published_relations
 READER = Path(__file__).with_name("serving_reader.py")
 KILL_AT = "START sql table model features."  # staging rebuilt, features not yet
 MODES = ("fresh", "held")  # a new connection per read (Superset), one held open throughout
-# A full build (every node runs) without most of the training: no declared predictions, k pinned,
-# one uplift learner.
+# A full build (every node runs) without most of the training: no declared predictions (so no
+# audiences, whose shipped rules read them), k pinned, one uplift learner.
 CHEAP_BUILD = {
     "audience__predictions": [],
     "audience__lookalikes": [],
+    "audience__audiences": [],
     "audience__segment_k": 5,
     "audience__uplift_learners": ["t_learner"],
 }
