@@ -1,6 +1,7 @@
 -- For every declared audience and every score of its entity (each prediction's probability; for
 -- customers also CLV, P(alive) and the uplift score): the mean over its members, over the treated
--- and the held-out members, and over the whole entity population at the as-of date.
+-- and the held-out members, and over the whole entity population at the as-of date (each mean
+-- over the rows in id order, so that it is the same to the last bit on every build).
 {%- set columns = {'customer': [], 'lead': []} %}
 {%- for entity in ['customer', 'lead'] %}
 {%- for prediction in audience_entity_predictions(entity) %}
@@ -44,7 +45,7 @@ population as (
     select
         entity_type,
         score,
-        avg(score_value) as population_mean
+        {{ audience_ordered_aggregate('avg', 'score_value', 'entity_id') }} as population_mean
     from scores
     group by entity_type, score
 ),
@@ -53,9 +54,15 @@ final as (
     select
         cast(members.audience as varchar) as audience,
         cast(scores.score as varchar) as score,
-        cast(avg(scores.score_value) as double) as member_mean,
-        cast(avg(case when not members.is_holdout then scores.score_value end) as double) as treated_mean,
-        cast(avg(case when members.is_holdout then scores.score_value end) as double) as holdout_mean,
+        cast({{ audience_ordered_aggregate(
+            'avg', 'scores.score_value', 'scores.entity_id'
+        ) }} as double) as member_mean,
+        cast({{ audience_ordered_aggregate(
+            'avg', 'case when not members.is_holdout then scores.score_value end', 'scores.entity_id'
+        ) }} as double) as treated_mean,
+        cast({{ audience_ordered_aggregate(
+            'avg', 'case when members.is_holdout then scores.score_value end', 'scores.entity_id'
+        ) }} as double) as holdout_mean,
         cast(max(population.population_mean) as double) as population_mean,
         cast(count(scores.score_value) as bigint) as scored_members
     from members

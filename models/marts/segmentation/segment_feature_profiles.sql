@@ -50,10 +50,8 @@ feature_values as (
 overall as (
     select
         feature,
-        -- Floating-point sums depend on the order rows arrive in; a fixed order keeps every
-        -- build's results identical to the last bit.
-        avg(feature_value order by customer_id) as overall_mean,
-        stddev_pop(feature_value order by customer_id) as overall_stddev
+        {{ audience_ordered_aggregate('avg', 'feature_value', 'customer_id') }} as overall_mean,
+        {{ audience_ordered_aggregate('stddev_pop', 'feature_value', 'customer_id') }} as overall_stddev
     from feature_values
     group by feature
 ),
@@ -65,7 +63,7 @@ by_segment as (
         feature,
         feature_position,
         count(feature_value) as customers_with_value,
-        avg(feature_value order by customer_id) as segment_mean
+        {{ audience_ordered_aggregate('avg', 'feature_value', 'customer_id') }} as segment_mean
     from feature_values
     group by segment_id, model_version, feature, feature_position
 ),
