@@ -522,3 +522,41 @@ def test_a_changed_declaration_retrains_when_only_the_models_after_it_are_select
     assert model.status == "trained" and model.training_rows == len(trained_on)
     assert model.training_positives == int((trained_on["seats"] > 50).sum())
     assert model.training_positives != int(trained_on["upgraded"].sum())
+
+
+def test_the_value_lookalike_is_seeded_on_the_top_tenth_by_predicted_clv(built):
+    """lookalike_top_clv: the seed is exactly the top 10% of customers by customer_clv (ties
+    share the higher share), the pool every other customer, and the spend and purchase counts
+    that CLV is computed from are not among its features."""
+    clv = _read(built, "select customer_id, clv from marts.customer_clv where clv is not null")
+    at_least = clv["clv"].map(lambda value: (clv["clv"] >= value).sum()) / len(clv)
+    seed = set(clv.loc[at_least <= 0.1, "customer_id"])
+    assert 0 < len(seed) <= 0.1 * len(clv) + 1
+    ranked = _read(
+        built,
+        "select customer_id from intermediate.int_customers_ranked_by_value"
+        " where clv_top_share <= 0.1",
+    )
+    assert set(ranked["customer_id"]) == seed
+    scored = _read(
+        built,
+        "select entity_id from intermediate.int_prediction_scores"
+        " where prediction = 'lookalike_top_clv'",
+    )
+    customers = _read(built, "select customer_id from features.fct_customer_features")
+    assert set(scored["entity_id"]) == set(customers["customer_id"]) - seed
+    model = _read(
+        built, "select * from marts.prediction_models where prediction = 'lookalike_top_clv'"
+    ).iloc[0]
+    assert model["status"] == "trained" and model["prediction_kind"] == "lookalike"
+    features = set(
+        _read(
+            built,
+            "select feature from marts.model_coefficients"
+            " where prediction = 'lookalike_top_clv' and is_champion",
+        )["feature"]
+    )
+    spend = {"monetary", "frequency", "recency_days", "average_order_value", "tenure_days"}
+    assert features and not features & spend
+    assert not [f for f in features if f.startswith("net_amount_")]
+    assert not features & {"predicted_clv", "clv_top_share", "is_churn_eligible"}
