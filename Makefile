@@ -34,8 +34,9 @@ ifndef AUDIENCE_DATA_DIR
 	else echo "demo data present in $(DEMO_DIR) (make clean to regenerate)"; fi
 endif
 
+# AS_OF=YYYY-MM-DD builds as of that date (var audience__as_of_date), e.g. for a backtest.
 build: install
-	$(DBT) build $(DBT_FLAGS)
+	$(DBT) build $(DBT_FLAGS) $(if $(AS_OF),--vars '{audience__as_of_date: "$(AS_OF)"}')
 
 # Copy the last successful build's public tables into the serving database that BI tools read
 # (and a Parquet copy), swapped in atomically; refused if any model or test failed.

@@ -279,4 +279,24 @@ MUTATIONS = [
             "tests/python/test_activation.py::test_exports_match_their_manifests_hash_emails_and_never_hold_held_out_or_suppressed",
         ),
     ),
+    Mutation(
+        "audience_lift_window_inclusive",
+        "audience_lift counts a purchase at the first instant after the outcome window",
+        "models/marts/activation/audience_lift.sql",
+        "and windows.window_end_date > purchases.ordered_at",
+        "and windows.window_end_date >= purchases.ordered_at",
+        (
+            "tests/python/test_audience_lift.py::test_lift_counts_and_rates_equal_an_independent_computation",
+        ),
+    ),
+    Mutation(
+        "audience_lift_interval_ignores_group_size",
+        "the Wilson bounds behind the rate-difference interval ignore the group sizes (zero width)",
+        "macros/project/audience_rate_difference_bound.sql",
+        "{%- set z = 1.959963984540054 -%}",
+        "{%- set z = 1.959963984540054 -%}{%- set trials = trials ~ ' * 1e9' -%}",
+        (
+            "tests/python/test_audience_lift.py::test_lift_counts_and_rates_equal_an_independent_computation",
+        ),
+    ),
 ]

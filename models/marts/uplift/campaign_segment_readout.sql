@@ -1,6 +1,6 @@
 -- The A/B readout per campaign and behavioural segment (plus every customer: is_total):
--- response rate treated vs control, the difference with a 95% interval (normal approximation,
--- unpooled variances), sample sizes, and a flag where either arm has fewer than
+-- response rate treated vs control, the difference with a 95% interval (Newcombe's hybrid score
+-- interval, audience_rate_difference_bound), sample sizes, and a flag where either arm has fewer than
 -- var audience__uplift_min_readout_customers exposures, too few to conclude. Segments are the
 -- customers' current segments (customer_segments), not their segments at exposure.
 {%- set min_customers = audience_setting('audience__uplift_min_readout_customers') %}
@@ -75,14 +75,12 @@ final as (
         treated_response_rate,
         control_response_rate,
         treated_response_rate - control_response_rate as uplift,
-        treated_response_rate - control_response_rate - 1.96 * sqrt(
-            treated_response_rate * (1 - treated_response_rate) / nullif(treated_exposures, 0)
-            + control_response_rate * (1 - control_response_rate) / nullif(control_exposures, 0)
-        ) as uplift_ci_lower,
-        treated_response_rate - control_response_rate + 1.96 * sqrt(
-            treated_response_rate * (1 - treated_response_rate) / nullif(treated_exposures, 0)
-            + control_response_rate * (1 - control_response_rate) / nullif(control_exposures, 0)
-        ) as uplift_ci_upper,
+        {{ audience_rate_difference_bound(
+            'lower', 'treated_responses', 'treated_exposures', 'control_responses', 'control_exposures'
+        ) }} as uplift_ci_lower,
+        {{ audience_rate_difference_bound(
+            'upper', 'treated_responses', 'treated_exposures', 'control_responses', 'control_exposures'
+        ) }} as uplift_ci_upper,
         coalesce(
             treated_exposures < {{ min_customers }} or control_exposures < {{ min_customers }}, true
         ) as is_too_small_to_conclude

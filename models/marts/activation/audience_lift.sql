@@ -1,0 +1,275 @@
+-- Did the audience work? For every earlier build of a declared audience in
+-- audience_membership_history (a cohort: its members at that as-of date, treated and held out),
+-- the outcomes in the var audience__audience_lift_window_days from that date on (a customer's
+-- purchase, a lead's conversion; a customer's net revenue), treated against held out, for all
+-- members and per behavioural segment at the cohort's date. The difference of conversion rates
+-- has Newcombe's hybrid score interval (from each group's Wilson interval; sound for rates near 0
+-- or 1 and small groups), the difference of mean revenue a normal (Welch) interval, both 95%.
+-- A cohort whose window has not yet passed is reported with the days observed so far
+-- (is_window_complete false). A backtest is a build pinned to an earlier as-of date
+-- (var audience__as_of_date) followed by a normal build: README "Act on the results".
+{%- set window_days = audience_setting('audience__audience_lift_window_days') %}
+{%- set min_members = audience_setting('audience__uplift_min_readout_customers') %}
+{%- set z = 1.959963984540054 %}
+with
+
+definitions as (
+    select * from {{ ref('audience_definitions') }}
+),
+
+as_of as (
+    select as_of_date from {{ ref('int_as_of_date') }}
+),
+
+history as (
+    select * from {{ ref('audience_membership_history') }}
+),
+
+purchases as (
+    select
+        customer_id,
+        ordered_at,
+        net_amount
+    from {{ ref('int_orders') }}
+    where is_purchase
+),
+
+conversions as (
+    select
+        lead_id,
+        converted_at
+    from {{ ref('stg_crm__leads') }}
+    where converted_at is not null
+),
+
+segment_history as (
+    select * from {{ ref('customer_segment_history') }}
+),
+
+segment_states as (
+    select * from {{ ref('segment_model_state') }}
+),
+
+current_segment_names as (
+    select * from {{ ref('int_segment_names') }}
+),
+
+-- every earlier build of a declared audience, with the days of its window observed so far
+cohorts as (
+    select
+        history.audience,
+        history.entity_type,
+        history.entity_id,
+        history.as_of_date as cohort_as_of_date,
+        history.is_holdout,
+        least({{ window_days }}, {{ dbt.datediff('history.as_of_date', 'as_of.as_of_date', 'day') }}) as observed_days
+    from history
+    inner join definitions on history.audience = definitions.audience
+    cross join as_of
+    where history.as_of_date < as_of.as_of_date
+),
+
+windows as (
+    select
+        *,
+        cast({{ dbt.dateadd('day', 'observed_days', 'cohort_as_of_date') }} as date) as window_end_date
+    from cohorts
+),
+
+customer_outcomes as (
+    select
+        windows.audience,
+        windows.entity_id,
+        windows.cohort_as_of_date,
+        count(purchases.customer_id) as purchases,
+        coalesce(sum(purchases.net_amount), 0) as revenue
+    from windows
+    left join purchases
+        on windows.entity_id = cast(purchases.customer_id as varchar)
+            and windows.cohort_as_of_date <= purchases.ordered_at
+            and windows.window_end_date > purchases.ordered_at
+    where windows.entity_type = 'customer'
+    group by windows.audience, windows.entity_id, windows.cohort_as_of_date
+),
+
+lead_outcomes as (
+    select
+        windows.audience,
+        windows.entity_id,
+        windows.cohort_as_of_date,
+        count(conversions.lead_id) as purchases,
+        cast(null as double) as revenue
+    from windows
+    left join conversions
+        on windows.entity_id = cast(conversions.lead_id as varchar)
+            and windows.cohort_as_of_date <= conversions.converted_at
+            and windows.window_end_date > conversions.converted_at
+    where windows.entity_type = 'lead'
+    group by windows.audience, windows.entity_id, windows.cohort_as_of_date
+),
+
+outcomes as (
+    select * from customer_outcomes
+    union all
+    select * from lead_outcomes
+),
+
+-- a customer's segment at the cohort's date: the latest segment model applied to that date
+dated_segments as (
+    select
+        customer_id,
+        as_of_date,
+        segment_id,
+        model_sequence,
+        row_number() over (partition by customer_id, as_of_date order by model_sequence desc) as model_rank
+    from segment_history
+),
+
+current_segment_model as (
+    select max(model_sequence) as model_sequence from segment_states
+),
+
+-- the names of each model's segments (the current model's: int_segment_names, with the names
+-- of seeds/segment_name_overrides.csv)
+segment_names as (
+    select
+        model_sequence,
+        segment_id,
+        name as segment_name
+    from segment_states
+    where record = 'segment'
+),
+
+members as (
+    select
+        windows.audience,
+        windows.entity_type,
+        windows.cohort_as_of_date,
+        windows.observed_days,
+        windows.is_holdout,
+        dated_segments.segment_id,
+        case
+            when dated_segments.model_sequence = current_segment_model.model_sequence
+                then current_segment_names.segment_name
+            else coalesce(segment_names.segment_name, current_segment_names.segment_name)
+        end as segment_name,
+        case when outcomes.purchases > 0 then 1 else 0 end as converted,
+        outcomes.revenue
+    from windows
+    inner join outcomes
+        on windows.audience = outcomes.audience
+            and windows.entity_id = outcomes.entity_id
+            and windows.cohort_as_of_date = outcomes.cohort_as_of_date
+    left join dated_segments
+        on windows.entity_type = 'customer'
+            and windows.entity_id = cast(dated_segments.customer_id as varchar)
+            and windows.cohort_as_of_date = dated_segments.as_of_date
+            and dated_segments.model_rank = 1
+    left join segment_names
+        on dated_segments.model_sequence = segment_names.model_sequence
+            and dated_segments.segment_id = segment_names.segment_id
+    left join current_segment_names on dated_segments.segment_id = current_segment_names.segment_id
+    cross join current_segment_model
+),
+
+-- all members, then each segment (customers with a segment at the cohort's date)
+breakdowns as (
+    select
+        audience,
+        entity_type,
+        cohort_as_of_date,
+        observed_days,
+        'all' as breakdown,
+        cast(null as integer) as segment_id,
+        cast(null as varchar) as segment_name,
+        is_holdout,
+        converted,
+        revenue
+    from members
+    union all
+    select
+        audience,
+        entity_type,
+        cohort_as_of_date,
+        observed_days,
+        'segment' as breakdown,
+        segment_id,
+        segment_name,
+        is_holdout,
+        converted,
+        revenue
+    from members
+    where segment_id is not null
+),
+
+groups as (
+    select
+        audience,
+        entity_type,
+        cohort_as_of_date,
+        observed_days,
+        breakdown,
+        segment_id,
+        segment_name,
+        sum(case when is_holdout then 0 else 1 end) as treated_members,
+        sum(case when is_holdout then 1 else 0 end) as holdout_members,
+        sum(case when is_holdout then 0 else converted end) as treated_conversions,
+        sum(case when is_holdout then converted else 0 end) as holdout_conversions,
+        avg(case when not is_holdout then revenue end) as treated_revenue_per_member,
+        avg(case when is_holdout then revenue end) as holdout_revenue_per_member,
+        var_samp(case when not is_holdout then revenue end) as treated_revenue_variance,
+        var_samp(case when is_holdout then revenue end) as holdout_revenue_variance
+    from breakdowns
+    group by audience, entity_type, cohort_as_of_date, observed_days, breakdown, segment_id, segment_name
+),
+
+rates as (
+    select
+        *,
+        case when treated_members > 0 then cast(treated_conversions as double) / treated_members end as treated_rate,
+        case when holdout_members > 0 then cast(holdout_conversions as double) / holdout_members end as holdout_rate
+    from groups
+),
+
+final as (
+    select
+        cast(audience as varchar) as audience,
+        cast(entity_type as varchar) as entity_type,
+        cast(cohort_as_of_date as date) as cohort_as_of_date,
+        cast(breakdown as varchar) as breakdown,
+        cast(segment_id as integer) as segment_id,
+        cast(segment_name as varchar) as segment_name,
+        cast({{ window_days }} as integer) as window_days,
+        cast(observed_days as integer) as observed_days,
+        cast(observed_days >= {{ window_days }} as boolean) as is_window_complete,
+        cast(treated_members as bigint) as treated_members,
+        cast(holdout_members as bigint) as holdout_members,
+        cast(treated_conversions as bigint) as treated_conversions,
+        cast(holdout_conversions as bigint) as holdout_conversions,
+        cast(treated_rate as double) as treated_conversion_rate,
+        cast(holdout_rate as double) as holdout_conversion_rate,
+        cast(treated_rate - holdout_rate as double) as conversion_lift,
+        -- the threshold of the campaign readouts (campaign_segment_readout)
+        cast(coalesce(
+            treated_members < {{ min_members }} or holdout_members < {{ min_members }}, true
+        ) as boolean) as is_too_small_to_conclude,
+        cast({{ audience_rate_difference_bound(
+            'lower', 'treated_conversions', 'treated_members', 'holdout_conversions', 'holdout_members'
+        ) }} as double) as conversion_lift_low,
+        cast({{ audience_rate_difference_bound(
+            'upper', 'treated_conversions', 'treated_members', 'holdout_conversions', 'holdout_members'
+        ) }} as double) as conversion_lift_high,
+        cast((treated_rate - holdout_rate) * treated_members as double) as incremental_conversions,
+        cast(treated_revenue_per_member as double) as treated_revenue_per_member,
+        cast(holdout_revenue_per_member as double) as holdout_revenue_per_member,
+        cast(treated_revenue_per_member - holdout_revenue_per_member as double) as revenue_lift,
+        cast(treated_revenue_per_member - holdout_revenue_per_member - {{ z }} * sqrt(
+            treated_revenue_variance / treated_members + holdout_revenue_variance / holdout_members
+        ) as double) as revenue_lift_low,
+        cast(treated_revenue_per_member - holdout_revenue_per_member + {{ z }} * sqrt(
+            treated_revenue_variance / treated_members + holdout_revenue_variance / holdout_members
+        ) as double) as revenue_lift_high
+    from rates
+)
+
+select * from final
