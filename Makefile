@@ -70,7 +70,8 @@ chromium:
 run: demo-data build publish summary report export
 
 # The declared audiences' files for their destinations (exports/<audience>/, each with a
-# manifest); AUDIENCE_EXPORT_FLAGS adds options, e.g. --suppressions do_not_contact.csv.
+# manifest); customers who refused marketing consent are in none. AUDIENCE_EXPORT_FLAGS adds
+# options, e.g. --suppressions do_not_contact.csv, or --require-consent (unknown consent left out).
 export: install
 	$(BIN)/audience export $(AUDIENCE_EXPORT_FLAGS)
 

@@ -165,7 +165,8 @@ def _add_export_parser(commands) -> None:
         help="write the declared audiences' files for their destinations (CRM, ad platforms)",
         description="Write each declared audience's files (crm_csv, customer_match, parquet)"
         " with a manifest beside each, from the build warehouse; held-out and suppressed"
-        " members are left out of every CRM and ad-platform file.",
+        " members are left out of every CRM and ad-platform file, and customers who refused"
+        " marketing consent out of every file.",
     )
     export.add_argument(
         "--warehouse",
@@ -190,6 +191,12 @@ def _add_export_parser(commands) -> None:
         action="store_true",
         help="put plain-text emails in the CRM files (ad-platform files are always hashed)",
     )
+    export.add_argument(
+        "--require-consent",
+        action="store_true",
+        help="also leave out customers whose marketing consent is unknown (those who refused"
+        " it are never exported)",
+    )
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -201,6 +208,7 @@ def _export(args: argparse.Namespace) -> int:
         audiences=tuple(args.audience),
         suppressions=args.suppressions,
         allow_plain_pii=args.allow_plain_pii,
+        require_consent=args.require_consent,
     )
     try:
         manifests = export_audiences(warehouse, settings)

@@ -10,17 +10,21 @@ Per audience and destination (``audience_definitions.destinations``), from the b
   these headers to fields; External ID is the key to match on.
 - ``customer_match``: the ad-platform file of Google Customer Match and Meta custom audiences:
   ``Email`` as the SHA-256 of the normalized address (trimmed, lower-cased), no plain text.
-- ``parquet``: every member, treated and held out (``is_holdout``), with rank, entered_at,
-  rule_values and the same attribute columns: the record of who was selected and who was held
-  back (emails only when plain-text PII is allowed).
+- ``parquet``: every member that may be exported, treated and held out (``is_holdout``), with
+  rank, entered_at, rule_values and the same attribute columns: the record of who was selected
+  and who was held back (emails only when plain-text PII is allowed).
 
 Held-out members are never in a CRM or ad-platform file, nor is a suppressed one (a suppression
-list: a CSV with an ``email`` and/or an id column, ``customer_id`` / ``lead_id``). Each file is
-written to a temporary name and renamed into place, then its manifest
-(``<file>.manifest.json``: audience, destination, build id, as-of date, rows, SHA-256 of the
-file, the rule) the same way, so a reader never sees a half-written file or a manifest that does
-not describe the file beside it. Files are created readable by their owner only (they may hold
-contact details).
+list: a CSV with an ``email`` and/or an id column, ``customer_id`` / ``lead_id``). Marketing
+consent (``stg_shop__customers.marketing_consent``) is honoured by every file, the Parquet record
+included: a customer whose consent is false is in none, whatever the audience's rule; one whose
+consent is unknown (NULL) is exported unless ``require_consent`` (``--require-consent``) is set.
+Leads have no consent column and are not filtered by it. Each file is written to a temporary
+name and renamed into place, then its manifest (``<file>.manifest.json``: audience,
+destination, build id, as-of date, rows, SHA-256 of the file, the rule, the held-out,
+suppressed and non-consented member counts) the same way, so a reader never sees a
+half-written file or a manifest that does not describe the file beside it. Files are created
+readable by their owner only (they may hold contact details).
 """
 
 from __future__ import annotations
@@ -45,6 +49,10 @@ CONTACTS = {
     "lead": ("staging.stg_crm__leads", "lead_id", {"company_name": "Company"}),
 }
 PLAIN_PII = ("Email",)
+# The column of the contacts table that holds an entity's marketing consent (true, false, NULL
+# for unknown); entities without one are not filtered by consent.
+CONSENT = {"customer": "marketing_consent"}
+CONSENT_STATUS = "_consent_status"  # given, refused or unknown; never written to a file
 
 
 class ExportError(ValueError):
@@ -57,6 +65,7 @@ class ExportSettings:
     audiences: tuple[str, ...] = ()  # empty: every declared audience
     suppressions: Path | None = None
     allow_plain_pii: bool = False
+    require_consent: bool = False  # also leave out customers whose consent is unknown (NULL)
 
 
 def normalized_email(email) -> str | None:
@@ -139,6 +148,18 @@ def _members(con, definition: dict) -> pd.DataFrame:
     columns = [c for c in dict.fromkeys(wanted) if c in available and c != id_column]
     selected = ", ".join(f'attributes."{c}"' for c in columns)
     contact_list = ", ".join(f'contacts."{c}"' for c in contact_columns)
+    consent = CONSENT.get(entity)
+    if consent:
+        found = {row[0] for row in con.execute(f"describe {contacts}").fetchall()}
+        if consent not in found:
+            raise ExportError(
+                f"{contacts} has no column {consent}: the warehouse was built before marketing"
+                " consent was staged; rebuild it (dbt build) so that exports can honour consent"
+            )
+        contact_list += (
+            f", case when contacts.{consent} then 'given' when not contacts.{consent}"
+            f" then 'refused' else 'unknown' end as {CONSENT_STATUS}"
+        )
     return con.execute(
         f"""
         select members.entity_id, members.member_rank, members.is_holdout, members.entered_at,
@@ -224,12 +245,19 @@ def _export_one(members, definition, build, suppressed, settings, log) -> list[d
     is_suppressed = members["entity_id"].isin(suppressed["id"])
     if emails is not None:
         is_suppressed |= emails.isin(suppressed["email"])
-    treated = members[~members["is_holdout"] & ~is_suppressed]
+    if CONSENT_STATUS in members:
+        status = members.pop(CONSENT_STATUS)
+        refused = ("refused", "unknown") if settings.require_consent else ("refused",)
+        is_non_consented = status.isin(refused)
+    else:  # leads: no consent column
+        is_non_consented = pd.Series(False, index=members.index)
+    left_out = is_suppressed | is_non_consented
+    treated = members[~members["is_holdout"] & ~left_out]
     manifests = []
     for destination in [d.strip() for d in definition["destinations"].split(",")]:
         if destination == "customer_match" and definition["entity_type"] != "customer":
             raise ExportError(f"audience '{name}': customer_match needs customers (emails)")
-        rows = members[~is_suppressed] if destination == "parquet" else treated
+        rows = members[~left_out] if destination == "parquet" else treated
         frame = _destination_frame(rows, definition, destination, settings)
         path = settings.out_dir / name / f"{name}.{DESTINATION_FILES[destination]}"
         if destination == "parquet":
@@ -250,6 +278,9 @@ def _export_one(members, definition, build, suppressed, settings, log) -> list[d
             "order_by": definition["order_by"],
             "holdout_members": int(members["is_holdout"].sum()),
             "suppressed_members": int(is_suppressed.sum()),
+            # members (treated or held out) left out for consent; one may also be suppressed
+            "non_consented_members": int(is_non_consented.sum()),
+            "consent_required": settings.require_consent,
             "plain_text_pii": settings.allow_plain_pii and destination != "customer_match",
         }
         manifest_path = path.with_name(path.name + ".manifest.json")

@@ -7,6 +7,7 @@ onset, campaign lift) are returned beside the raw tables for ``truth.py``.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +21,8 @@ ORDER_RATE_SCALE = 1.5
 EVENT_RATE_SCALE = 0.2
 MEAN_EXTRA_LINES = 1.4  # lines per order = 1 + Poisson(MEAN_EXTRA_LINES)
 SIGNUP_GROWTH = np.log(2.5)  # signups per day grow 2.5x over the window
+# Marketing consent: about 85% gave it, 10% refused, 5% unknown (an empty value).
+CONSENT_SHARES = (0.85, 0.10)
 
 
 @dataclass
@@ -328,5 +331,18 @@ def _customer_table(rng, ids, kind, signup):
             "acquisition_channel": np.array(world.CHANNELS)[channel],
             "birth_year": birth_year,
             "gender": gender,
+            "marketing_consent": marketing_consent(ids),
         }
     )
+
+
+def marketing_consent(ids: np.ndarray) -> np.ndarray:
+    """Each customer's marketing consent as the CRM exports it: "true", "false" or "" (unknown),
+    from the md5 of the customer id (its first 8 hex digits as a share of the 2^32 values), not
+    from the block's random stream, so that every other generated value is the same as without
+    it."""
+    share = np.array(
+        [int(hashlib.md5(str(i).encode()).hexdigest()[:8], 16) for i in ids], dtype=np.float64
+    ) / float(2**32)
+    given, refused = CONSENT_SHARES
+    return np.where(share < given, "true", np.where(share < given + refused, "false", ""))

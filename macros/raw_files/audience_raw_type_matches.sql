@@ -9,6 +9,7 @@
     {%- elif kind == 'timestamp' -%}{{ return(is_text or is_time) }}
     {%- elif kind == 'number' -%}{{ return(is_text or is_number) }}
     {%- elif kind == 'integer' -%}{{ return(is_text or is_number) }}
+    {%- elif kind == 'boolean' -%}{{ return(is_text or is_integer or actual_type == 'BOOLEAN') }}
     {%- else -%}{{ return(is_text or is_number or actual_type == 'BOOLEAN') }}
     {%- endif -%}
 {%- endmacro %}

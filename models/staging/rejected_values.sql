@@ -1,13 +1,15 @@
 {{ config(materialized="table") }}
 
--- Every optional value staging set to NULL on a row it kept: the value did not parse, or could not
--- be true (a negative company size, a birth year in the future). The row is staged without it;
--- the raw value is kept here with the reason, so nothing is lost. (Rows that cannot be staged at
--- all are in rejected_rows.)
+-- Every optional value staging set to NULL on a row it kept: the value did not parse (a marketing
+-- consent that is not true/false, yes/no, y/n, t/f or 1/0), or could not be true (a negative
+-- company size, a birth year in the future). The row is staged without it; the raw value is kept
+-- here with the reason, so nothing is lost. (Rows that cannot be staged at all are in
+-- rejected_rows.)
 with
 
 {% set values = [
     ('shop', 'customers', 'base_shop__customers', 'customer_id', 'birth_year'),
+    ('shop', 'customers', 'base_shop__customers', 'customer_id', 'marketing_consent'),
     ('shop', 'order_lines', 'base_shop__order_lines', 'order_line_id', 'quantity'),
     ('crm', 'leads', 'base_crm__leads', 'lead_id', 'company_size'),
 ] %}

@@ -273,8 +273,8 @@ MUTATIONS = [
         "export_keeps_the_holdout",
         "the CRM and ad-platform files include the held-out control group",
         "audience/activation/exports.py",
-        'treated = members[~members["is_holdout"] & ~is_suppressed]',
-        "treated = members[~is_suppressed]",
+        'treated = members[~members["is_holdout"] & ~left_out]',
+        "treated = members[~left_out]",
         (
             "tests/python/test_activation.py::test_exports_match_their_manifests_hash_emails_and_never_hold_held_out_or_suppressed",
         ),
@@ -297,6 +297,36 @@ MUTATIONS = [
         "{%- set z = 1.959963984540054 -%}{%- set trials = trials ~ ' * 1e9' -%}",
         (
             "tests/python/test_audience_lift.py::test_lift_counts_and_rates_equal_an_independent_computation",
+        ),
+    ),
+    Mutation(
+        "export_ignores_refused_consent",
+        "customers whose marketing consent is false are exported",
+        "audience/activation/exports.py",
+        "is_non_consented = status.isin(refused)",
+        "is_non_consented = status.isin(())",
+        (
+            "tests/python/test_activation.py::test_exports_never_hold_a_customer_who_refused_consent",
+        ),
+    ),
+    Mutation(
+        "require_consent_keeps_unknown",
+        "--require-consent still exports customers whose consent is unknown",
+        "audience/activation/exports.py",
+        'refused = ("refused", "unknown") if settings.require_consent else ("refused",)',
+        'refused = ("refused",)',
+        (
+            "tests/python/test_activation.py::test_exports_never_hold_a_customer_who_refused_consent",
+        ),
+    ),
+    Mutation(
+        "consent_yes_not_read",
+        "a marketing consent spelled yes is not read as true",
+        "macros/staging/boolean_value.sql",
+        "in ('true', 't', 'yes', 'y', '1') then true",
+        "in ('true', 't', 'y', '1') then true",
+        (
+            "tests/python/test_bad_input.py::test_marketing_consent_parses_any_spelling_and_keeps_what_does_not",
         ),
     ),
 ]

@@ -20,6 +20,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 CUSTOMERS = 120
+# The marketing consent of the plain customer rows, in turn: its spellings and staged values.
+CONSENTS = {"true": True, "false": False, "": None, "yes": True, "no": False, "1": True, "0": False}
 VARS = {
     "audience__raw_file_formats": {"leads": {"encoding": "latin-1"}},
     # The damaged rows are far more than 1% of these small tables.
@@ -52,42 +54,56 @@ def _customer_id(i: int) -> str:
 
 
 def _customers(folder: Path) -> list[Expected]:
-    lines = ["customer_id,signup_at,email,country,acquisition_channel,birth_year,gender"]
+    header = "customer_id,signup_at,email,country,acquisition_channel,birth_year,gender"
+    lines = [header + ",marketing_consent"]
     expected = []
+    consents = list(CONSENTS)
     for i in range(CUSTOMERS):
         lines.append(
-            f"{_customer_id(i)},2024-01-{1 + i % 28:02d} 10:00:00,c{i}@x.com,FR,ads,1980,f"
+            f"{_customer_id(i)},2024-01-{1 + i % 28:02d} 10:00:00,c{i}@x.com,FR,ads,1980,f,"
+            + consents[i % len(consents)]
         )
         expected.append(Expected("customers", _customer_id(i), "staged"))
     specials = [
         # an offset and a zone name: instants, staged in UTC
         (
-            "C9001,2025-06-01T23:30:00+02:00,,US,ads,,",
+            "C9001,2025-06-01T23:30:00+02:00,,US,ads,,,",
             "staged",
             ("signup_at", "2025-06-01 21:30:00"),
         ),
-        ("C9002,2025-06-01 23:30:00 CET,,US,ads,,", "staged", ("signup_at", "2025-06-01 21:30:00")),
-        ("C9003,2025-06-01T23:30:00Z,,US,ads,,", "staged", ("signup_at", "2025-06-01 23:30:00")),
+        (
+            "C9002,2025-06-01 23:30:00 CET,,US,ads,,,",
+            "staged",
+            ("signup_at", "2025-06-01 21:30:00"),
+        ),
+        ("C9003,2025-06-01T23:30:00Z,,US,ads,,,", "staged", ("signup_at", "2025-06-01 23:30:00")),
         # a quoted field holding the delimiter and a quote, kept byte for byte
         (
-            'C9004,2024-02-02,,US,"partner, ""gold""",,',
+            'C9004,2024-02-02,,US,"partner, ""gold""",,,',
             "staged",
             ("acquisition_channel", 'partner, "gold"'),
         ),
         # optional values that cannot be true: the row is staged without them
-        ("C9005,2024-02-02,,US,ads,-5,", "nulled", "birth_year"),
-        ("C9006,2024-02-02,,US,ads,nineteen,", "nulled", "birth_year"),
-        ("C9007,2024-02-02,,US,ads,2999,", "nulled", "birth_year"),
+        ("C9005,2024-02-02,,US,ads,-5,,", "nulled", "birth_year"),
+        ("C9006,2024-02-02,,US,ads,nineteen,,", "nulled", "birth_year"),
+        ("C9007,2024-02-02,,US,ads,2999,,", "nulled", "birth_year"),
+        # marketing consent in any case, padded; a value that is neither yes nor no is unknown
+        ("C9012,2024-02-02,,US,ads,,, YES ", "staged", ("marketing_consent", True)),
+        ("C9013,2024-02-02,,US,ads,,,N", "staged", ("marketing_consent", False)),
+        ("C9014,2024-02-02,,US,ads,,,False", "staged", ("marketing_consent", False)),
+        ("C9015,2024-02-02,,US,ads,,,t", "staged", ("marketing_consent", True)),
+        ("C9016,2024-02-02,,US,ads,,,maybe", "nulled", "marketing_consent"),
+        ("C9017,2024-02-02,,US,ads,,,2", "nulled", "marketing_consent"),
         # US-style dates cannot be read as ISO: rejected, not guessed
-        ("C9008,06/01/2025 10:00,,US,ads,,", "unparseable_signup_at", None),
-        ("C9009,1969-07-20 20:17:00,,US,ads,,", "signup_at_before_floor", None),
+        ("C9008,06/01/2025 10:00,,US,ads,,,no", "unparseable_signup_at", None),
+        ("C9009,1969-07-20 20:17:00,,US,ads,,,", "signup_at_before_floor", None),
     ]
     for line, outcome, detail in specials:
         lines.append(line)
         expected.append(Expected("customers", line.split(",")[0], outcome, detail))
     lines.append("C9010,2024-02-02,ragged")  # too few columns: not readable
     expected.append(Expected("customers", None, "malformed_csv_line", len(lines)))
-    lines.append('C9011,"2024-02-02,,US,ads,,')  # an unterminated quote, the last line
+    lines.append('C9011,"2024-02-02,,US,ads,,,')  # an unterminated quote, the last line
     expected.append(Expected("customers", None, "malformed_csv_line", len(lines)))
     (folder / "customers.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return expected

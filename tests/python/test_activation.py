@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import math
 import shutil
 import tempfile
@@ -256,6 +257,33 @@ def test_builds_after_new_data_give_the_entered_and_exited_members(built, demo_d
     assert history["n"].tolist() == [40, 40, 40]
 
 
+def test_a_rule_can_read_marketing_consent(built, demo_data, tmp_path):
+    """marketing_consent is a boolean column of the customer attributes (staging's value): a rule
+    may use it as a condition of its own."""
+    shutil.copyfile(built.warehouse, tmp_path / "audience.duckdb")
+    audience = {"name": "consenting", "rule": "marketing_consent and monetary >= 100"}
+    result = run_dbt(
+        ["build", "--select", "audience_definitions", "int_audience_selection+"],
+        demo_data,
+        tmp_path,
+        {"audience__audiences": [audience]},
+    )
+    assert result.returncode == 0, result.output[-5000:]
+    attributes = _frame(
+        result,
+        "select attributes.customer_id, attributes.monetary, attributes.marketing_consent,"
+        " customers.marketing_consent as staged from marts.audience_customer_attributes"
+        " as attributes left join staging.stg_shop__customers as customers using (customer_id)",
+    )
+    same = attributes["marketing_consent"].isna() == attributes["staged"].isna()
+    assert same.all() and attributes["marketing_consent"].isna().any()
+    known = attributes[attributes["staged"].notna()]
+    assert (known["marketing_consent"].astype(bool) == known["staged"].astype(bool)).all()
+    members = _frame(result, "select entity_id from marts.audience_members")
+    consenting = known[known["marketing_consent"].astype(bool) & (known["monetary"] >= 100)]
+    assert set(members["entity_id"]) == set(consenting["customer_id"]) != set()
+
+
 @pytest.mark.parametrize(
     ("audience", "fragment"),
     [
@@ -301,15 +329,9 @@ def test_exports_match_their_manifests_hash_emails_and_never_hold_held_out_or_su
     from audience.activation.exports import ExportSettings, export_audiences
     from audience.cli import main
 
-    members = _frame(
-        built,
-        "select members.*, customers.email from marts.audience_members as members"
-        " left join staging.stg_shop__customers as customers"
-        " on members.entity_id = customers.customer_id",
-    )
-    members = members.sort_values(["audience", "member_rank"])
+    members = _members_with_consent(built)
     winback = members[members["audience"] == "winback_persuadable_churners"]
-    treated = winback[~winback["is_holdout"] & winback["email"].notna()]
+    treated = winback[~winback["is_holdout"] & winback["email"].notna() & ~winback["refused"]]
     by_email, by_id = treated.iloc[:3], treated.iloc[3:5]
     suppressions = tmp_path / "do_not_contact.csv"
     lines = [f"  {e.upper()} ," for e in by_email["email"]] + [f",{i}" for i in by_id["entity_id"]]
@@ -363,6 +385,7 @@ def test_exports_match_their_manifests_hash_emails_and_never_hold_held_out_or_su
                  "--audience", "vip_by_clv", "--allow-plain-pii"]) == 0  # fmt: skip
     crm = pd.read_csv(plain / "vip_by_clv" / "vip_by_clv.crm.csv", dtype=str)
     vip = members[(members["audience"] == "vip_by_clv") & ~members["is_holdout"]]
+    vip = vip[~vip["refused"]]
     emails = dict(zip(vip["entity_id"], vip["email"], strict=True))
     expected_emails = pd.Series([emails[i] for i in crm["External ID"]], dtype=object)
     assert crm["Email"].fillna("").tolist() == expected_emails.fillna("").tolist()
@@ -371,6 +394,77 @@ def test_exports_match_their_manifests_hash_emails_and_never_hold_held_out_or_su
     assert "no declared audience vipp (declared: winback_persuadable_churners" in (
         capsys.readouterr().err
     )
+
+
+def _members_with_consent(built) -> pd.DataFrame:
+    """Every audience member with its email and marketing consent, read from staging here."""
+    members = _frame(
+        built,
+        "select members.*, customers.email, customers.marketing_consent"
+        " from marts.audience_members as members"
+        " left join staging.stg_shop__customers as customers"
+        " on members.entity_id = customers.customer_id",
+    )
+    consent = members["marketing_consent"]
+    is_customer = members["audience"] != "sales_queue_top_leads"
+    members["refused"] = is_customer & consent.notna() & (consent.astype(object) == False)  # noqa: E712
+    members["unknown"] = is_customer & consent.isna()
+    return members.sort_values(["audience", "member_rank"])
+
+
+def _exported_ids(path: Path, destination: str, members: pd.DataFrame) -> set[str]:
+    """The member ids in an export file (the ad-platform file by its hashed emails)."""
+    if destination == "parquet":
+        return set(pd.read_parquet(path)["entity_id"])
+    frame = pd.read_csv(path, dtype=str)
+    if destination == "crm_csv":
+        return set(frame["External ID"])
+    by_hash = {
+        hashlib.sha256(e.strip().lower().encode()).hexdigest(): i
+        for i, e in zip(members["entity_id"], members["email"], strict=True)
+        if isinstance(e, str)
+    }
+    assert set(frame["Email"]) <= set(by_hash)
+    return {by_hash[h] for h in frame["Email"]}
+
+
+def test_exports_never_hold_a_customer_who_refused_consent(built, tmp_path):
+    """Checked against staging's marketing_consent: a customer whose consent is false is in no
+    file of any destination (the Parquet record included); an unknown one is exported unless
+    --require-consent, which leaves both out; each manifest counts the members left out for
+    consent; leads (no consent column) are unaffected."""
+    from audience.cli import main
+
+    members = _members_with_consent(built)
+    customers = members[members["audience"] != "sales_queue_top_leads"]
+    assert customers["refused"].sum() > 10 and customers["unknown"].sum() > 2  # both occur
+    for require, flags in ((False, []), (True, ["--require-consent"])):
+        out = tmp_path / ("required" if require else "default")
+        assert main(["export", "--warehouse", str(built.warehouse), "--out", str(out), *flags]) == 0
+        manifests = [json.loads(p.read_text()) for p in sorted(out.glob("*/*.manifest.json"))]
+        assert len(manifests) == 8
+        left_out, unknown_exported = 0, set()
+        for manifest in manifests:
+            audience, destination = manifest["audience"], manifest["destination"]
+            rows = members[members["audience"] == audience]
+            never = rows["refused"] | (rows["unknown"] if require else False)
+            ids = _exported_ids(out / audience / manifest["file"], destination, rows)
+            assert not ids & set(rows[never]["entity_id"]), (audience, destination)
+            assert manifest["non_consented_members"] == int(never.sum()), manifest
+            assert manifest["consent_required"] is require
+            treated = rows[~rows["is_holdout"] & ~never]
+            if destination == "crm_csv":
+                assert ids == set(treated["entity_id"]), (audience, destination)
+            elif destination == "parquet":
+                assert ids == set(rows[~never]["entity_id"]), (audience, destination)
+            else:
+                assert ids == set(treated[treated["email"].notna()]["entity_id"])
+            if audience == "sales_queue_top_leads":
+                assert manifest["non_consented_members"] == 0 and len(ids) == len(treated) > 0
+            left_out += manifest["non_consented_members"]
+            unknown_exported |= ids & set(rows[rows["unknown"]]["entity_id"])
+        assert left_out > 0
+        assert bool(unknown_exported) is not require  # unknown consent: exported by default only
 
 
 def test_emails_are_hashed_as_the_ad_platforms_ask_trimmed_and_lower_cased():

@@ -90,6 +90,40 @@ def test_every_damaged_row_gets_its_outcome(matrix):
     assert counts["rejected"] >= 12 and counts["nulled"] >= 4, counts
 
 
+def test_marketing_consent_parses_any_spelling_and_keeps_what_does_not(matrix):
+    """true/false, t/f, yes/no, y/n, 1/0 in any case and padding parse; an empty value is unknown
+    (NULL); a value that is none of these is unknown too, its row is staged and the value is kept
+    in rejected_values as unparseable_marketing_consent; a rejected row keeps its consent in
+    raw_record."""
+    _, _, builds = matrix
+    with builds["UTC"].connect() as con:
+        staged = dict(
+            con.execute(
+                "select customer_id, marketing_consent from staging.stg_shop__customers"
+            ).fetchall()
+        )
+        kept = con.execute(
+            "select record_id, raw_value, issue from staging.rejected_values"
+            " where table_name = 'customers' and column_name = 'marketing_consent'"
+            " order by record_id"
+        ).fetchall()
+        raw = con.execute(
+            "select raw_record from staging.rejected_rows"
+            " where table_name = 'customers' and record_id = 'C9008'"
+        ).fetchone()[0]
+    spellings = list(hostile_data.CONSENTS)
+    for i in range(hostile_data.CUSTOMERS):  # the plain rows cycle through the spellings
+        value = spellings[i % len(spellings)]
+        assert staged[f"C{i:04d}"] is hostile_data.CONSENTS[value], (i, value)
+    assert (staged["C9012"], staged["C9013"], staged["C9015"]) == (True, False, True)
+    assert staged["C9016"] is None and staged["C9017"] is None  # staged, consent unknown
+    assert kept == [
+        ("C9016", "maybe", "unparseable_marketing_consent"),
+        ("C9017", "2", "unparseable_marketing_consent"),
+    ]
+    assert json.loads(raw)["marketing_consent"] == "no"
+
+
 def test_no_row_is_lost(matrix):
     _, expected, builds = matrix
     with builds["UTC"].connect() as con:

@@ -109,6 +109,63 @@ def test_optional_columns_may_be_absent(demo_data, tmp_path, optional_column):
     assert result.returncode == 0, result.output[-4000:]
 
 
+@pytest.mark.parametrize("raw_type", ["boolean", "tinyint", "bigint"])
+def test_marketing_consent_may_be_a_boolean_or_integer_column(demo_data, tmp_path, raw_type):
+    """A customers file that types marketing_consent as BOOLEAN or as integers 1 / 0 is read as
+    it is (any other integer is unparseable, the row kept); a DOUBLE column stops the build."""
+    data = _copy_data(demo_data, tmp_path / "data")
+    con = duckdb.connect()
+    value = (
+        "lower(marketing_consent) = 'true'"
+        if raw_type == "boolean"
+        else "case when customer_id = 'C0000002' then 7 when marketing_consent = 'true' then 1"
+        " when marketing_consent = 'false' then 0 end"
+    )
+    con.execute(
+        f"copy (select * replace (cast({value} as {raw_type}) as marketing_consent)"
+        f" from read_csv('{data}/customers.csv', all_varchar = true))"
+        f" to '{data}/customers.parquet' (format parquet)"
+    )
+    (data / "customers.csv").unlink()
+    result = run_dbt(["run", "--select", "base_shop__customers"], data, tmp_path / "work")
+    assert result.returncode == 0, result.output[-4000:]
+    raw = con.execute(
+        f"select customer_id, marketing_consent from read_csv('{demo_data}/customers.csv',"
+        " all_varchar = true)"
+    ).fetchall()
+    with result.connect() as staged:
+        rows = staged.execute(
+            "select customer_id, marketing_consent, marketing_consent_issue,"
+            " marketing_consent_text from staging.base_shop__customers"
+            " where rejection_reason is null"
+        ).fetchall()
+    got = {r[0]: r[1:] for r in rows}
+    parsed = {"true": True, "false": False, None: None}
+    as_text = (
+        {"true": "true", "false": "false"} if raw_type == "boolean" else {"true": "1", "false": "0"}
+    )
+    checked = 0
+    for customer_id, consent in raw:
+        if customer_id not in got:
+            continue  # a planted defect, rejected
+        if raw_type != "boolean" and customer_id == "C0000002":
+            assert got[customer_id] == (None, "unparseable_marketing_consent", "7")
+        else:
+            assert got[customer_id] == (parsed[consent], None, as_text.get(consent)), customer_id
+        checked += 1
+    assert checked > 4000
+
+    con.execute(
+        f"copy (select * replace (cast(marketing_consent as double) as marketing_consent)"
+        f" from '{data}/customers.parquet') to '{data}/customers.double.parquet'"
+    )
+    (data / "customers.double.parquet").replace(data / "customers.parquet")
+    stopped = run_dbt(["run", "--select", "base_shop__customers"], data, tmp_path / "work2")
+    assert stopped.returncode != 0
+    assert "source shop.customers: column 'marketing_consent' has type DOUBLE" in stopped.output
+    assert "expected true/false values" in stopped.output
+
+
 def _order_with_lines(con, path) -> int:
     """An order id with at least two completed lines of one customer."""
     return con.execute(

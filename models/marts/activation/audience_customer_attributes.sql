@@ -1,8 +1,8 @@
 -- One row per customer at the as-of date with every column an audience rule may use (README "Act
--- on the results"): the behavioural and RFM segments, each declared customer prediction's
--- probability, decile, band and top reasons, lifetime value and P(alive), the uplift score and
--- group, and behavioural features. No contact details: exports join those where a destination
--- needs them.
+-- on the results"): country, channel and marketing consent, the behavioural and RFM segments,
+-- each declared customer prediction's probability, decile, band and top reasons, lifetime value
+-- and P(alive), the uplift score and group, and behavioural features. No contact details:
+-- exports join those where a destination needs them.
 {%- set predictions = audience_entity_predictions('customer') %}
 with
 
@@ -42,6 +42,7 @@ final as (
         features.as_of_date,
         customers.country,
         customers.acquisition_channel,
+        customers.marketing_consent,
         segments.segment_id,
         segments.segment_name,
         features.rfm_segment,

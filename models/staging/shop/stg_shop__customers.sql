@@ -13,7 +13,8 @@ final as (
         country,
         acquisition_channel,
         birth_year,
-        gender
+        gender,
+        marketing_consent
     from base
     where rejection_reason is null
 )

@@ -20,8 +20,11 @@ parsed as (
         {{ text_value('birth_year', raw_types.get('birth_year')) }} as birth_year_text,
         {{ integer_value('birth_year', raw_types.get('birth_year')) }} as parsed_birth_year,
         lower({{ text_value('gender', raw_types.get('gender')) }}) as gender,
+        {{ text_value('marketing_consent', raw_types.get('marketing_consent')) }} as marketing_consent_text,
+        {{ boolean_value('marketing_consent', raw_types.get('marketing_consent')) }} as parsed_marketing_consent,
         signup_at as raw_signup_at,
-        birth_year as raw_birth_year
+        birth_year as raw_birth_year,
+        marketing_consent as raw_marketing_consent
     from source
 ),
 
@@ -39,7 +42,11 @@ checked as (
             when parsed_birth_year < 1900
                 or parsed_birth_year > extract(year from {{ audience_timestamp_ceiling() }})
                 then 'birth_year_out_of_range'
-        end as birth_year_issue
+        end as birth_year_issue,
+        case
+            when marketing_consent_text is not null and parsed_marketing_consent is null
+                then 'unparseable_marketing_consent'
+        end as marketing_consent_issue
     from parsed
 ),
 
@@ -47,11 +54,14 @@ ranked as (
     select
         *,
         case when birth_year_issue is null then parsed_birth_year end as birth_year,
+        case when marketing_consent_issue is null then parsed_marketing_consent end as marketing_consent,
         -- Among valid rows with one id, the earliest signup wins (then every column in turn, so
         -- the choice is the same on every run).
         row_number() over (
             partition by customer_id, invalid_reason is null
-            order by signup_at, email, country, acquisition_channel, parsed_birth_year, birth_year_text, gender
+            order by
+                signup_at, email, country, acquisition_channel, parsed_birth_year, birth_year_text, gender,
+                parsed_marketing_consent, marketing_consent_text
         ) as id_rank
     from checked
 ),
@@ -65,23 +75,27 @@ final as (
         acquisition_channel,
         birth_year,
         gender,
+        marketing_consent,
         case
             when invalid_reason is not null then invalid_reason
             when id_rank > 1 then 'duplicate_customer_id'
         end as rejection_reason,
         case when invalid_reason is not null or id_rank > 1 then {{ raw_record_json(
             ['customer_id', 'signup_at := raw_signup_at', 'email', 'country', 'acquisition_channel',
-             'birth_year := raw_birth_year', 'gender'], raw_types
+             'birth_year := raw_birth_year', 'gender', 'marketing_consent := raw_marketing_consent'], raw_types
         ) }} end as raw_record,
         birth_year_issue,
-        birth_year_text
+        birth_year_text,
+        marketing_consent_issue,
+        marketing_consent_text
     from ranked
     union all
     {{ malformed_line_rows('customers', [
         ('customer_id', 'varchar'), ('signup_at', 'timestamp'), ('email', 'varchar'),
         ('country', 'varchar'), ('acquisition_channel', 'varchar'), ('birth_year', 'integer'),
-        ('gender', 'varchar'), ('rejection_reason', none), ('raw_record', none),
-        ('birth_year_issue', 'varchar'), ('birth_year_text', 'varchar')]) }}
+        ('gender', 'varchar'), ('marketing_consent', 'boolean'), ('rejection_reason', none),
+        ('raw_record', none), ('birth_year_issue', 'varchar'), ('birth_year_text', 'varchar'),
+        ('marketing_consent_issue', 'varchar'), ('marketing_consent_text', 'varchar')]) }}
 )
 
 select * from final
