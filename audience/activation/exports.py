@@ -4,15 +4,17 @@ Per audience and destination (``audience_definitions.destinations``), from the b
 (it holds the contact details the destinations match on; the serving database does not):
 
 - ``crm_csv``: one row per treated member, in rank order: ``External ID`` (the customer or lead
-  id), ``Email`` only when plain-text PII is allowed, ``Company`` for leads, ``Audience``,
-  ``Rank``, ``Entered At`` and the attribute columns its rule and order read (with the band and
-  reason codes of a prediction it is ordered by). Salesforce's and HubSpot's import wizards map
-  these headers to fields; External ID is the key to match on.
+  id), ``Email`` and ``Phone`` only when plain-text PII is allowed, ``Company`` for leads,
+  ``Audience``, ``Rank``, ``Entered At`` and the attribute columns its rule and order read (with
+  the band and reason codes of a prediction it is ordered by). Salesforce's and HubSpot's import
+  wizards map these headers to fields; External ID is the key to match on.
 - ``customer_match``: the ad-platform file of Google Customer Match and Meta custom audiences:
-  ``Email`` as the SHA-256 of the normalized address (trimmed, lower-cased), no plain text.
+  ``Email`` as the SHA-256 of the normalized address (trimmed, lower-cased) and, when the
+  customers have phones, ``Phone`` as the SHA-256 of the E.164 number (staging keeps phones only
+  in that form); no plain text. A member with neither is left out.
 - ``parquet``: every member that may be exported, treated and held out (``is_holdout``), with
   rank, entered_at, rule_values and the same attribute columns: the record of who was selected
-  and who was held back (emails only when plain-text PII is allowed).
+  and who was held back (emails and phones only when plain-text PII is allowed).
 
 Held-out members are never in a CRM or ad-platform file, nor is a suppressed one (a suppression
 list: a CSV with an ``email`` and/or an id column, ``customer_id`` / ``lead_id``). Marketing
@@ -45,10 +47,14 @@ DESTINATION_FILES = {
     "parquet": "parquet",
 }
 CONTACTS = {
-    "customer": ("staging.stg_shop__customers", "customer_id", {"email": "Email"}),
+    "customer": (
+        "staging.stg_shop__customers",
+        "customer_id",
+        {"email": "Email", "phone": "Phone"},
+    ),
     "lead": ("staging.stg_crm__leads", "lead_id", {"company_name": "Company"}),
 }
-PLAIN_PII = ("Email",)
+PLAIN_PII = ("Email", "Phone")
 # The column of the contacts table that holds an entity's marketing consent (true, false, NULL
 # for unknown); entities without one are not filtered by consent.
 CONSENT = {"customer": "marketing_consent"}
@@ -78,6 +84,14 @@ def normalized_email(email) -> str | None:
 def hashed_email(email) -> str | None:
     normalized = normalized_email(email)
     return hashlib.sha256(normalized.encode()).hexdigest() if normalized else None
+
+
+def hashed_phone(phone) -> str | None:
+    """SHA-256 of a phone in E.164 (staging keeps only that form), as Google Customer Match
+    asks: with the leading '+'."""
+    if phone is None or pd.isna(phone) or not str(phone).strip():
+        return None
+    return hashlib.sha256(str(phone).strip().encode()).hexdigest()
 
 
 def read_suppressions(path: Path | None) -> dict[str, set[str]]:
@@ -149,13 +163,14 @@ def _members(con, definition: dict) -> pd.DataFrame:
     selected = ", ".join(f'attributes."{c}"' for c in columns)
     contact_list = ", ".join(f'contacts."{c}"' for c in contact_columns)
     consent = CONSENT.get(entity)
+    found = {row[0] for row in con.execute(f"describe {contacts}").fetchall()}
+    missing = [c for c in [*contact_columns, consent] if c and c not in found]
+    if missing:
+        raise ExportError(
+            f"{contacts} has no column {', '.join(missing)}: the warehouse was built by an"
+            " earlier version of this project; rebuild it (dbt build) before exporting"
+        )
     if consent:
-        found = {row[0] for row in con.execute(f"describe {contacts}").fetchall()}
-        if consent not in found:
-            raise ExportError(
-                f"{contacts} has no column {consent}: the warehouse was built before marketing"
-                " consent was staged; rebuild it (dbt build) so that exports can honour consent"
-            )
         contact_list += (
             f", case when contacts.{consent} then 'given' when not contacts.{consent}"
             f" then 'refused' else 'unknown' end as {CONSENT_STATUS}"
@@ -181,8 +196,10 @@ def _destination_frame(members, definition, destination, settings) -> pd.DataFra
         dropped = [] if settings.allow_plain_pii else plain
         return members.drop(columns=dropped).reset_index(drop=True)
     if destination == "customer_match":
-        emails = members["email"].map(hashed_email)
-        return pd.DataFrame({"Email": emails[emails.notna()]}).reset_index(drop=True)
+        frame = pd.DataFrame({"Email": members["email"].map(hashed_email)})
+        if members["phone"].notna().any():
+            frame["Phone"] = members["phone"].map(hashed_phone)
+        return frame[frame.notna().any(axis=1)].reset_index(drop=True)
     _, _, contact_columns = CONTACTS[entity]
     frame = pd.DataFrame({"External ID": members["entity_id"]})
     for column, header in contact_columns.items():

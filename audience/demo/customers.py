@@ -23,6 +23,18 @@ MEAN_EXTRA_LINES = 1.4  # lines per order = 1 + Poisson(MEAN_EXTRA_LINES)
 SIGNUP_GROWTH = np.log(2.5)  # signups per day grow 2.5x over the window
 # Marketing consent: about 85% gave it, 10% refused, 5% unknown (an empty value).
 CONSENT_SHARES = (0.85, 0.10)
+# Phones: about 60% of customers give one, in the forms a CRM exports (see demo_phones).
+PHONE_SHARE = 0.6
+CALLING_CODES = {
+    "US": "1",
+    "GB": "44",
+    "DE": "49",
+    "FR": "33",
+    "NL": "31",
+    "ES": "34",
+    "CA": "1",
+    "AU": "61",
+}
 
 
 @dataclass
@@ -332,6 +344,7 @@ def _customer_table(rng, ids, kind, signup):
             "birth_year": birth_year,
             "gender": gender,
             "marketing_consent": marketing_consent(ids),
+            "phone": demo_phones(ids, country),
         }
     )
 
@@ -346,3 +359,27 @@ def marketing_consent(ids: np.ndarray) -> np.ndarray:
     ) / float(2**32)
     given, refused = CONSENT_SHARES
     return np.where(share < given, "true", np.where(share < given + refused, "false", ""))
+
+
+def demo_phones(ids: np.ndarray, country: np.ndarray) -> np.ndarray:
+    """About PHONE_SHARE of the customers' phones, from the md5 of the id (not the random stream,
+    as marketing_consent): mostly international with separators ("+49 151 2345 6789"), some
+    with 00 for +, and one in ten in local form without a country code, which staging cannot
+    make E.164 and keeps in rejected_values instead."""
+    phones = []
+    for customer, code in zip(ids, country, strict=True):
+        digest = hashlib.md5(f"phone:{customer}".encode()).hexdigest()
+        share = int(digest[:8], 16) / 2**32
+        if share >= PHONE_SHARE:
+            phones.append("")
+            continue
+        number = f"{int(digest[8:16], 16) % 900_000_000 + 100_000_000}"
+        style = int(digest[16:18], 16) % 10
+        calling = CALLING_CODES.get(str(code), "1")
+        if style == 0:
+            phones.append(f"0{number[:3]} {number[3:]}")  # local: no country code
+        elif style == 1:
+            phones.append(f"00{calling} {number}")
+        else:
+            phones.append(f"+{calling} {number[:3]} {number[3:6]} {number[6:]}")
+    return np.array(phones)

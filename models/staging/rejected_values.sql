@@ -10,6 +10,7 @@ with
 {% set values = [
     ('shop', 'customers', 'base_shop__customers', 'customer_id', 'birth_year'),
     ('shop', 'customers', 'base_shop__customers', 'customer_id', 'marketing_consent'),
+    ('shop', 'customers', 'base_shop__customers', 'customer_id', 'phone'),
     ('shop', 'order_lines', 'base_shop__order_lines', 'order_line_id', 'quantity'),
     ('crm', 'leads', 'base_crm__leads', 'lead_id', 'company_size'),
 ] %}

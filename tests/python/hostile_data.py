@@ -11,6 +11,7 @@ with a TIMESTAMPTZ column; leads as a Latin-1 CSV (read with var audience__raw_f
 
 from __future__ import annotations
 
+import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,8 @@ import pyarrow.parquet as pq
 CUSTOMERS = 120
 # The marketing consent of the plain customer rows, in turn: its spellings and staged values.
 CONSENTS = {"true": True, "false": False, "": None, "yes": True, "no": False, "1": True, "0": False}
+# Their phones, in turn: as exported, and as staged (E.164, or NULL).
+PHONES = {"+33 6 12 34 56 78": "+33612345678", "0033 (6) 12-34-56-78": "+33612345678", "": None}
 VARS = {
     "audience__raw_file_formats": {"leads": {"encoding": "latin-1"}},
     # The damaged rows are far more than 1% of these small tables.
@@ -55,13 +58,15 @@ def _customer_id(i: int) -> str:
 
 def _customers(folder: Path) -> list[Expected]:
     header = "customer_id,signup_at,email,country,acquisition_channel,birth_year,gender"
-    lines = [header + ",marketing_consent"]
+    lines = [header + ",marketing_consent,phone"]
     expected = []
-    consents = list(CONSENTS)
+    consents, phones = list(CONSENTS), list(PHONES)
     for i in range(CUSTOMERS):
         lines.append(
             f"{_customer_id(i)},2024-01-{1 + i % 28:02d} 10:00:00,c{i}@x.com,FR,ads,1980,f,"
             + consents[i % len(consents)]
+            + ","
+            + phones[i % len(phones)]
         )
         expected.append(Expected("customers", _customer_id(i), "staged"))
     specials = [
@@ -94,16 +99,21 @@ def _customers(folder: Path) -> list[Expected]:
         ("C9015,2024-02-02,,US,ads,,,t", "staged", ("marketing_consent", True)),
         ("C9016,2024-02-02,,US,ads,,,maybe", "nulled", "marketing_consent"),
         ("C9017,2024-02-02,,US,ads,,,2", "nulled", "marketing_consent"),
+        # a phone in E.164 whatever its separators; a local number (no country code) or text is not
+        ("C9018,2024-02-02,,US,ads,,,,+1 (650) 555.1234", "staged", ("phone", "+16505551234")),
+        ("C9019,2024-02-02,,US,ads,,,,06 12 34 56 78", "nulled", "phone"),
+        ("C9020,2024-02-02,,US,ads,,,,call me", "nulled", "phone"),
         # US-style dates cannot be read as ISO: rejected, not guessed
         ("C9008,06/01/2025 10:00,,US,ads,,,no", "unparseable_signup_at", None),
         ("C9009,1969-07-20 20:17:00,,US,ads,,,", "signup_at_before_floor", None),
     ]
     for line, outcome, detail in specials:
-        lines.append(line)
+        fields = next(csv.reader([line]))
+        lines.append(line if len(fields) == 9 else line + ",")  # no phone given
         expected.append(Expected("customers", line.split(",")[0], outcome, detail))
     lines.append("C9010,2024-02-02,ragged")  # too few columns: not readable
     expected.append(Expected("customers", None, "malformed_csv_line", len(lines)))
-    lines.append('C9011,"2024-02-02,,US,ads,,,')  # an unterminated quote, the last line
+    lines.append('C9011,"2024-02-02,,US,ads,,,,')  # an unterminated quote, the last line
     expected.append(Expected("customers", None, "malformed_csv_line", len(lines)))
     (folder / "customers.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return expected

@@ -323,9 +323,9 @@ def test_exports_match_their_manifests_hash_emails_and_never_hold_held_out_or_su
 ):
     """`audience export` on the suite's build: every file matches its manifest (rows, SHA-256);
     the ad-platform file is exactly the SHA-256 of each treated member's trimmed, lower-cased
-    email (computed here from staging); held-out and suppressed members (by email, written with
-    other case and blanks, or by id) are in no CRM or ad-platform file; plain emails appear only
-    when allowed; two exports of one build are byte-identical."""
+    email and of its E.164 phone (computed here from staging); held-out and suppressed members
+    (by email, written with other case and blanks, or by id) are in no CRM or ad-platform file;
+    plain emails appear only when allowed; two exports of one build are byte-identical."""
     from audience.activation.exports import ExportSettings, export_audiences
     from audience.cli import main
 
@@ -375,6 +375,13 @@ def test_exports_match_their_manifests_hash_emails_and_never_hold_held_out_or_su
     expected = treated[~treated["entity_id"].isin(suppressed)]["email"]
     independent = [hashlib.sha256(e.strip().lower().encode()).hexdigest() for e in expected]
     assert match["Email"].tolist() == independent
+    # phones: the SHA-256 of the staged E.164 number ('+' and digits), blank without one
+    phones = treated[~treated["entity_id"].isin(suppressed)]["phone"]
+    assert (
+        phones.notna().mean() > 0.3 and phones.dropna().str.fullmatch(r"\+[1-9][0-9]{6,14}").all()
+    )
+    hashed = [hashlib.sha256(p.encode()).hexdigest() if isinstance(p, str) else "" for p in phones]
+    assert match["Phone"].fillna("").tolist() == hashed
     assert manifests[0]["suppressed_members"] == 5
 
     again = export_audiences(built.warehouse, settings, **quiet)
@@ -400,7 +407,7 @@ def _members_with_consent(built) -> pd.DataFrame:
     """Every audience member with its email and marketing consent, read from staging here."""
     members = _frame(
         built,
-        "select members.*, customers.email, customers.marketing_consent"
+        "select members.*, customers.email, customers.phone, customers.marketing_consent"
         " from marts.audience_members as members"
         " left join staging.stg_shop__customers as customers"
         " on members.entity_id = customers.customer_id",

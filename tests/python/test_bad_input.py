@@ -124,6 +124,30 @@ def test_marketing_consent_parses_any_spelling_and_keeps_what_does_not(matrix):
     assert json.loads(raw)["marketing_consent"] == "no"
 
 
+def test_phones_are_staged_in_e164_and_the_rest_kept_with_a_reason(matrix):
+    """Separators (spaces, dots, dashes, parentheses) are dropped and a leading 00 reads as +;
+    a number without a country code, or text, is NULL on the staged row and kept in
+    rejected_values as phone_not_e164."""
+    _, _, builds = matrix
+    with builds["UTC"].connect() as con:
+        staged = dict(
+            con.execute("select customer_id, phone from staging.stg_shop__customers").fetchall()
+        )
+        kept = con.execute(
+            "select record_id, raw_value, issue from staging.rejected_values"
+            " where table_name = 'customers' and column_name = 'phone' order by record_id"
+        ).fetchall()
+    phones = list(hostile_data.PHONES)
+    for i in range(hostile_data.CUSTOMERS):
+        value = phones[i % len(phones)]
+        assert staged[f"C{i:04d}"] == hostile_data.PHONES[value], (i, value)
+    assert staged["C9018"] == "+16505551234"
+    assert kept == [
+        ("C9019", "06 12 34 56 78", "phone_not_e164"),
+        ("C9020", "call me", "phone_not_e164"),
+    ]
+
+
 def test_no_row_is_lost(matrix):
     _, expected, builds = matrix
     with builds["UTC"].connect() as con:

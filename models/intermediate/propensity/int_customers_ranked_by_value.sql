@@ -31,11 +31,11 @@ ranked as (
 final as (
     select
         -- every feature column (which ones depends on vars such as audience__product_categories)
-        features.*,  -- noqa: AM04
+        features.*,
         ranked.clv as predicted_clv,
         ranked.clv_top_share
     from features
     left join ranked on features.customer_id = ranked.customer_id
 )
 
-select * from final
+select * from final  -- noqa: AM04

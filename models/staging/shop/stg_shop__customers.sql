@@ -14,7 +14,8 @@ final as (
         acquisition_channel,
         birth_year,
         gender,
-        marketing_consent
+        marketing_consent,
+        phone
     from base
     where rejection_reason is null
 )
