@@ -2,7 +2,7 @@
     depend on the order rows arrive in, and a fixed order keeps every build's results identical to
     the last bit (the determinism test compares every table of two builds). -#}
 {% macro audience_ordered_aggregate(function, value, order_by) -%}
-    {%- if function not in ['avg', 'sum', 'stddev_pop'] -%}
+    {%- if function not in ['avg', 'sum', 'stddev_pop', 'var_samp'] -%}
         {{ exceptions.raise_compiler_error("audience_ordered_aggregate: unsupported function " ~ function) }}
     {%- endif -%}
     {{ return(adapter.dispatch('audience_ordered_aggregate', 'audience')(function, value, order_by)) }}

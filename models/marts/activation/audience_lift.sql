@@ -144,6 +144,7 @@ members as (
     select
         windows.audience,
         windows.entity_type,
+        windows.entity_id,
         windows.cohort_as_of_date,
         windows.observed_days,
         windows.is_holdout,
@@ -182,6 +183,7 @@ breakdowns as (
         'all' as breakdown,
         cast(null as integer) as segment_id,
         cast(null as varchar) as segment_name,
+        entity_id,
         is_holdout,
         converted,
         revenue
@@ -195,6 +197,7 @@ breakdowns as (
         'segment' as breakdown,
         segment_id,
         segment_name,
+        entity_id,
         is_holdout,
         converted,
         revenue
@@ -215,10 +218,13 @@ groups as (
         sum(case when is_holdout then 1 else 0 end) as holdout_members,
         sum(case when is_holdout then 0 else converted end) as treated_conversions,
         sum(case when is_holdout then converted else 0 end) as holdout_conversions,
-        avg(case when not is_holdout then revenue end) as treated_revenue_per_member,
-        avg(case when is_holdout then revenue end) as holdout_revenue_per_member,
-        var_samp(case when not is_holdout then revenue end) as treated_revenue_variance,
-        var_samp(case when is_holdout then revenue end) as holdout_revenue_variance
+        -- in id order: the same last bits on every build
+        {%- for group, condition in [('treated', 'not is_holdout'), ('holdout', 'is_holdout')] %}
+        {{ audience_ordered_aggregate('avg', 'case when ' ~ condition ~ ' then revenue end', 'entity_id') }}
+            as {{ group }}_revenue_per_member,
+        {{ audience_ordered_aggregate('var_samp', 'case when ' ~ condition ~ ' then revenue end', 'entity_id') }}
+            as {{ group }}_revenue_variance{{ ',' if loop.first }}
+        {%- endfor %}
     from breakdowns
     group by audience, entity_type, cohort_as_of_date, observed_days, breakdown, segment_id, segment_name
 ),
