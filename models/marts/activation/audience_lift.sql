@@ -219,12 +219,14 @@ groups as (
         sum(case when is_holdout then 0 else converted end) as treated_conversions,
         sum(case when is_holdout then converted else 0 end) as holdout_conversions,
         -- in id order: the same last bits on every build
-        {%- for group, condition in [('treated', 'not is_holdout'), ('holdout', 'is_holdout')] %}
-        {{ audience_ordered_aggregate('avg', 'case when ' ~ condition ~ ' then revenue end', 'entity_id') }}
-            as {{ group }}_revenue_per_member,
-        {{ audience_ordered_aggregate('var_samp', 'case when ' ~ condition ~ ' then revenue end', 'entity_id') }}
-            as {{ group }}_revenue_variance{{ ',' if loop.first }}
-        {%- endfor %}
+        {{ audience_ordered_aggregate('avg', 'case when not is_holdout then revenue end', 'entity_id') }}
+            as treated_revenue_per_member,
+        {{ audience_ordered_aggregate('avg', 'case when is_holdout then revenue end', 'entity_id') }}
+            as holdout_revenue_per_member,
+        {{ audience_ordered_aggregate('var_samp', 'case when not is_holdout then revenue end', 'entity_id') }}
+            as treated_revenue_variance,
+        {{ audience_ordered_aggregate('var_samp', 'case when is_holdout then revenue end', 'entity_id') }}
+            as holdout_revenue_variance
     from breakdowns
     group by audience, entity_type, cohort_as_of_date, observed_days, breakdown, segment_id, segment_name
 ),
