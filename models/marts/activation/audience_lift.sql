@@ -42,16 +42,8 @@ conversions as (
     where converted_at is not null
 ),
 
-segment_history as (
-    select * from {{ ref('customer_segment_history') }}
-),
-
-segment_states as (
-    select * from {{ ref('segment_model_state') }}
-),
-
-current_segment_names as (
-    select * from {{ ref('int_segment_names') }}
+segments_by_date as (
+    select * from {{ ref('int_customer_segments_by_date') }}
 ),
 
 -- every earlier build of a declared audience, with the days of its window observed so far
@@ -114,32 +106,6 @@ outcomes as (
     select * from lead_outcomes
 ),
 
--- a customer's segment at the cohort's date: the latest segment model applied to that date
-dated_segments as (
-    select
-        customer_id,
-        as_of_date,
-        segment_id,
-        model_sequence,
-        row_number() over (partition by customer_id, as_of_date order by model_sequence desc) as model_rank
-    from segment_history
-),
-
-current_segment_model as (
-    select max(model_sequence) as model_sequence from segment_states
-),
-
--- the names of each model's segments (the current model's: int_segment_names, with the names
--- of seeds/segment_name_overrides.csv)
-segment_names as (
-    select
-        model_sequence,
-        segment_id,
-        name as segment_name
-    from segment_states
-    where record = 'segment'
-),
-
 members as (
     select
         windows.audience,
@@ -148,12 +114,8 @@ members as (
         windows.cohort_as_of_date,
         windows.observed_days,
         windows.is_holdout,
-        dated_segments.segment_id,
-        case
-            when dated_segments.model_sequence = current_segment_model.model_sequence
-                then current_segment_names.segment_name
-            else coalesce(segment_names.segment_name, current_segment_names.segment_name)
-        end as segment_name,
+        segments_by_date.segment_id,
+        segments_by_date.segment_name,
         case when outcomes.purchases > 0 then 1 else 0 end as converted,
         outcomes.revenue
     from windows
@@ -161,16 +123,11 @@ members as (
         on windows.audience = outcomes.audience
             and windows.entity_id = outcomes.entity_id
             and windows.cohort_as_of_date = outcomes.cohort_as_of_date
-    left join dated_segments
+    -- the member's segment at the cohort's date
+    left join segments_by_date
         on windows.entity_type = 'customer'
-            and windows.entity_id = cast(dated_segments.customer_id as varchar)
-            and windows.cohort_as_of_date = dated_segments.as_of_date
-            and dated_segments.model_rank = 1
-    left join segment_names
-        on dated_segments.model_sequence = segment_names.model_sequence
-            and dated_segments.segment_id = segment_names.segment_id
-    left join current_segment_names on dated_segments.segment_id = current_segment_names.segment_id
-    cross join current_segment_model
+            and windows.entity_id = segments_by_date.customer_id
+            and windows.cohort_as_of_date = segments_by_date.as_of_date
 ),
 
 -- all members, then each segment (customers with a segment at the cohort's date)
