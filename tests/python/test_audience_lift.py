@@ -236,3 +236,65 @@ def test_a_cohort_whose_window_has_not_passed_is_provisional(lift):
     assert len(recent) == 3
     assert (~recent["is_window_complete"]).all()
     assert (recent["observed_days"] == 10).all()
+
+
+def test_a_backtest_compares_treated_and_held_out_after_an_earlier_build(
+    built, demo_data, tmp_path
+):
+    """The backtest through the pipeline: the shipped audiences built as of 35 days before the
+    suite's as-of date (the attribute marts stand in for that day's), then audience_lift as of
+    the as-of date: each audience's earlier build is a complete 30-day cohort whose members and
+    purchases (or lead conversions) equal an independent count from the history and the orders,
+    with intervals around each difference."""
+    shutil.copyfile(built.warehouse, tmp_path / "audience.duckdb")
+    as_of = pd.Timestamp(
+        _frame(built, "select as_of_date from intermediate.int_as_of_date")["as_of_date"][0]
+    ).date()
+    earlier = as_of - dt.timedelta(days=35)
+
+    def attributes_as_of(day):
+        with duckdb.connect(str(tmp_path / "audience.duckdb")) as con:
+            for table in ("audience_customer_attributes", "audience_lead_attributes"):
+                con.execute(f"update marts.{table} set as_of_date = ?", [day])
+
+    attributes_as_of(earlier)
+    first = run_dbt(
+        ["build", "--select", "int_as_of_date", "audience_definitions", "int_audience_selection+"],
+        demo_data,
+        tmp_path,
+        {"audience__as_of_date": earlier.isoformat()},
+    )
+    assert first.returncode == 0, first.output[-5000:]
+    attributes_as_of(as_of)
+    second = run_dbt(["build", "--select", "int_as_of_date", "audience_lift"], demo_data, tmp_path)
+    assert second.returncode == 0, second.output[-5000:]
+
+    lift = _frame(second, "select * from marts.audience_lift where breakdown = 'all'")
+    history = _frame(
+        second, f"select * from marts.audience_membership_history where as_of_date = '{earlier}'"
+    )
+    orders = _frame(
+        second,
+        "select customer_id, ordered_at from intermediate.int_orders where is_purchase"
+        f" and ordered_at >= '{earlier}' and ordered_at < '{earlier + dt.timedelta(days=WINDOW)}'",
+    )
+    leads = _frame(
+        second,
+        "select lead_id from staging.stg_crm__leads"
+        f" where converted_at >= '{earlier}'"
+        f" and converted_at < '{earlier + dt.timedelta(days=WINDOW)}'",
+    )
+    converted = {"customer": set(orders["customer_id"]), "lead": set(leads["lead_id"])}
+    assert set(lift["audience"]) == set(history["audience"]) and len(lift) >= 4
+    for _, row in lift.iterrows():
+        assert pd.Timestamp(row["cohort_as_of_date"]).date() == earlier
+        assert row["is_window_complete"] and row["observed_days"] == WINDOW
+        members = history[history["audience"] == row["audience"]]
+        treated, held = members[~members["is_holdout"]], members[members["is_holdout"]]
+        assert (row["treated_members"], row["holdout_members"]) == (len(treated), len(held))
+        bought = converted[row["entity_type"]]
+        assert row["treated_conversions"] == treated["entity_id"].isin(bought).sum()
+        assert row["holdout_conversions"] == held["entity_id"].isin(bought).sum()
+        if len(held):
+            assert row["conversion_lift_low"] <= row["conversion_lift"]
+            assert row["conversion_lift"] <= row["conversion_lift_high"]
