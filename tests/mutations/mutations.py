@@ -283,8 +283,8 @@ MUTATIONS = [
         "audience_lift_window_inclusive",
         "audience_lift counts a purchase at the first instant after the outcome window",
         "models/marts/activation/audience_lift.sql",
-        "and windows.window_end_date > purchases.ordered_at",
-        "and windows.window_end_date >= purchases.ordered_at",
+        "and windows.window_end_date > outcome_events.occurred_at",
+        "and windows.window_end_date >= outcome_events.occurred_at",
         (
             "tests/python/test_audience_lift.py::test_lift_counts_and_rates_equal_an_independent_computation",
         ),

@@ -68,42 +68,40 @@ windows as (
     from cohorts
 ),
 
-customer_outcomes as (
+-- the outcomes of both entity types as one list: a customer's purchases (with their net
+-- revenue), a lead's conversion (no revenue)
+outcome_events as (
     select
-        windows.audience,
-        windows.entity_id,
-        windows.cohort_as_of_date,
-        count(purchases.customer_id) as purchases,
-        coalesce(sum(purchases.net_amount), 0) as revenue
-    from windows
-    left join purchases
-        on windows.entity_id = cast(purchases.customer_id as varchar)
-            and windows.cohort_as_of_date <= purchases.ordered_at
-            and windows.window_end_date > purchases.ordered_at
-    where windows.entity_type = 'customer'
-    group by windows.audience, windows.entity_id, windows.cohort_as_of_date
-),
-
-lead_outcomes as (
+        'customer' as entity_type,
+        cast(customer_id as varchar) as entity_id,
+        ordered_at as occurred_at,
+        net_amount as amount
+    from purchases
+    union all
     select
-        windows.audience,
-        windows.entity_id,
-        windows.cohort_as_of_date,
-        count(conversions.lead_id) as purchases,
-        cast(null as double) as revenue
-    from windows
-    left join conversions
-        on windows.entity_id = cast(conversions.lead_id as varchar)
-            and windows.cohort_as_of_date <= conversions.converted_at
-            and windows.window_end_date > conversions.converted_at
-    where windows.entity_type = 'lead'
-    group by windows.audience, windows.entity_id, windows.cohort_as_of_date
+        'lead' as entity_type,
+        cast(lead_id as varchar) as entity_id,
+        converted_at as occurred_at,
+        cast(null as decimal(18, 2)) as amount
+    from conversions
 ),
 
 outcomes as (
-    select * from customer_outcomes
-    union all
-    select * from lead_outcomes
+    select
+        windows.audience,
+        windows.entity_id,
+        windows.cohort_as_of_date,
+        count(outcome_events.entity_id) as outcome_count,
+        case
+            when windows.entity_type = 'customer' then coalesce(sum(outcome_events.amount), 0)
+        end as revenue
+    from windows
+    left join outcome_events
+        on windows.entity_type = outcome_events.entity_type
+            and windows.entity_id = outcome_events.entity_id
+            and windows.cohort_as_of_date <= outcome_events.occurred_at
+            and windows.window_end_date > outcome_events.occurred_at
+    group by windows.audience, windows.entity_type, windows.entity_id, windows.cohort_as_of_date
 ),
 
 members as (
@@ -116,7 +114,7 @@ members as (
         windows.is_holdout,
         segments_by_date.segment_id,
         segments_by_date.segment_name,
-        case when outcomes.purchases > 0 then 1 else 0 end as converted,
+        case when outcomes.outcome_count > 0 then 1 else 0 end as converted,
         outcomes.revenue
     from windows
     inner join outcomes
