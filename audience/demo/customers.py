@@ -363,7 +363,7 @@ def marketing_consent(ids: np.ndarray) -> np.ndarray:
 
 def demo_phones(ids: np.ndarray, country: np.ndarray) -> np.ndarray:
     """About PHONE_SHARE of the customers' phones, from the md5 of the id (not the random stream,
-    as marketing_consent): mostly international with separators ("+49 151 2345 6789"), some
+    as marketing_consent): mostly international with separators ("+49 688 321 670"), some
     with 00 for +, and one in ten in local form without a country code, which staging cannot
     make E.164 and keeps in rejected_values instead."""
     phones = []

@@ -1,10 +1,10 @@
 {{ config(materialized="table") }}
 
 -- Every optional value staging set to NULL on a row it kept: the value did not parse (a marketing
--- consent that is not true/false, yes/no, y/n, t/f or 1/0), or could not be true (a negative
--- company size, a birth year in the future). The row is staged without it; the raw value is kept
--- here with the reason, so nothing is lost. (Rows that cannot be staged at all are in
--- rejected_rows.)
+-- consent that is not true/false, yes/no, y/n, t/f or 1/0; a phone not in E.164), or could not
+-- be true (a negative company size, a birth year in the future). The row is staged without it;
+-- the raw value is kept here with the reason, so nothing is lost. (Rows that cannot be staged at
+-- all are in rejected_rows.)
 with
 
 {% set values = [
