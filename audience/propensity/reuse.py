@@ -14,6 +14,9 @@ Policies, for the next build:
   feature's values or the columns change. The rows are read (the split), not trained on.
 - never: reuse while the declaration_key is the same, whatever the data (nothing is read).
 - always: refit on every build.
+A declaration's pinned_version overrides the policy: the stored model of that version is kept
+(nothing is read or refitted) until the pin is removed; a pin naming any other version stops the
+build, since only the published model is stored.
 
 A reused model is the stored rows unchanged (same model version, metrics and artifact); scoring
 still runs on the current features. Only trained models are reused: a cold-start heuristic is
@@ -29,7 +32,7 @@ import sklearn
 
 from audience.model_state import record_rows
 from audience.propensity.records import Records
-from audience.propensity.settings import PredictionSpec, TrainingSettings
+from audience.propensity.settings import PredictionSpec, PropensityConfigError, TrainingSettings
 
 DECLARATION_KEY = "declaration_key"
 
@@ -51,10 +54,12 @@ def reused_records(
     """The stored rows of this prediction when its policy allows reusing them, else None.
     `version`: the model version the rows read now would give (None before they are read: only
     `never` can decide then). `stored`: the previous propensity_model_state (None when fresh)."""
+    rows = stored[stored["prediction"] == spec.name] if stored is not None else None
+    versions = rows["model_version"].unique() if rows is not None else []
+    if spec.pinned_version is not None:
+        return _pinned_records(spec, rows, versions, log)
     if spec.retrain == "always" or stored is None:
         return None
-    rows = stored[stored["prediction"] == spec.name]
-    versions = rows["model_version"].unique()
     if len(versions) != 1:
         return None
     settings_rows = record_rows(rows, "setting").set_index("name")["text_value"]
@@ -69,5 +74,23 @@ def reused_records(
     else:
         return None
     log(f"  {spec.name}: reusing the stored model {versions[0]} (retrain: {spec.retrain}; {why})")
+    return _stored_records(spec, rows, str(versions[0]))
+
+
+def _pinned_records(spec: PredictionSpec, rows, versions, log) -> Records:
+    """The stored rows of the pinned version; a clear error when they are not the stored model."""
+    stored_version = str(versions[0]) if len(versions) == 1 else None
+    if stored_version != spec.pinned_version:
+        found = f"the published model is {stored_version}" if stored_version else "none is stored"
+        raise PropensityConfigError(
+            f"prediction '{spec.name}': pinned_version {spec.pinned_version} is not the published"
+            f" model ({found}); a pin keeps the model that is published when it is set (see"
+            " model_registry.is_published): pin that version, or remove pinned_version"
+        )
+    log(f"  {spec.name}: keeping the pinned model {stored_version} (retrain: not applied)")
+    return _stored_records(spec, rows, stored_version)
+
+
+def _stored_records(spec: PredictionSpec, rows: pd.DataFrame, version: str) -> Records:
     kept = rows.drop(columns="model_version").astype(object).where(rows.notna(), None)
-    return Records(spec.name, kept.to_dict("records"), model_version=str(versions[0]))
+    return Records(spec.name, kept.to_dict("records"), model_version=version)

@@ -70,6 +70,9 @@ class PredictionSpec:
     # When a stored model is reused instead of refitted (audience.propensity.reuse): not part of
     # the model, so not of its fingerprint.
     retrain: str = "on_new_cutoff"
+    # A model version that stays published whatever retrain says, until the pin is removed
+    # (model_registry.is_pinned): not part of the model either.
+    pinned_version: str | None = None
     label_column: str | None = None  # the label's column, when the label is one
     # What the user wrote, for messages (the rendered SQL above when absent).
     label_text: str | None = None
@@ -96,6 +99,7 @@ class PredictionSpec:
         values.pop("feature_relation")
         values.pop("score_relation")
         values.pop("retrain")
+        values.pop("pinned_version")
         return json.dumps(values, sort_keys=True, separators=(",", ":"))
 
 
@@ -187,6 +191,7 @@ def prediction_from_declaration(declaration: dict) -> PredictionSpec:
         refit=_flag(read.get("refit", True), "refit", read.where),
         tuning=_tuning(read.get("tuning"), algorithms, read.where),
         retrain=retrain,
+        pinned_version=read.text("pinned_version"),
     )
 
 

@@ -84,7 +84,7 @@ def train_prediction(
     allows (reuse.py). `stored`: the previous propensity_model_state, if any."""
     features = resolve_features(spec, con)
     _check_heuristic(spec, con)
-    if spec.retrain == "never":  # decided without reading any row
+    if spec.retrain == "never" or spec.pinned_version:  # decided without reading any row
         reused = reused_records(spec, settings, None, stored, log)
         if reused is not None:
             return reused

@@ -10,7 +10,7 @@
     {%- endif -%}
     {%- set common = ['name', 'entity', 'id_column', 'feature_model', 'features', 'categorical_features',
         'exclude_features', 'allow_leaky_features', 'algorithms', 'champion_metric', 'champion_top_share',
-        'refit', 'tuning', 'retrain'] -%}
+        'refit', 'tuning', 'retrain', 'pinned_version'] -%}
     {%- set allowed = common + (['seed', 'pool'] if kind == 'lookalike' else
         ['score_model', 'label', 'cutoff_column', 'horizon_days', 'population', 'score_filter',
          'test_condition', 'heuristic']) -%}
@@ -94,6 +94,12 @@
         {%- endif -%}
         {%- if item.get('retrain') is not none -%}
             {%- do declaration.update({'retrain': audience_checked_value(label ~ '.retrain', item['retrain'], {'type': 'choice', 'choices': ['on_new_cutoff', 'always', 'never']})}) -%}
+        {%- endif -%}
+        {%- if item.get('pinned_version') is not none -%}
+            {%- if item['pinned_version'] is not string or not modules.re.match('^[0-9a-f]{16}\Z', item['pinned_version']) -%}
+                {{ audience_setting_error(label ~ '.pinned_version', item['pinned_version'], 'a model version: 16 hexadecimal digits, as in model_registry.model_version') }}
+            {%- endif -%}
+            {%- do declaration.update({'pinned_version': item['pinned_version']}) -%}
         {%- endif -%}
         {%- if item.get('heuristic') is not none -%}
             {%- do declaration.update({'heuristic': audience_parse_heuristic(label ~ '.heuristic', item['heuristic'])}) -%}

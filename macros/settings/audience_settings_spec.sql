@@ -79,6 +79,8 @@
     'audience__audiences': {'type': 'audiences'},
     'audience__audience_holdout_share': {'type': 'number', 'min': 0, 'max': 0.9},
     'audience__audience_lift_window_days': {'type': 'integer', 'min': 1, 'max': 3650},
+    'audience__score_history_days': {'type': 'integer', 'min': 1, 'max': 36500},
+    'audience__realized_auc_margin': {'type': 'number', 'min': 0, 'max': 1},
     'audience__propensity_band_top_shares': {'type': 'number_list', 'min': 0, 'max': 1, 'min_items': 1, 'max_items': 25, 'unique': true, 'increasing': true},
 }) }}
 {%- endmacro %}
